@@ -1,0 +1,96 @@
+"""The composition root: settings → database → rule set → numbering plan → DNC store → services.
+
+Every interface (API, CLI, batch) calls ``bootstrap``; importing this module does nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from callwarden.config import Settings, get_settings
+from callwarden.core.gate.checks import default_checks
+from callwarden.core.gate.gate import Gate
+from callwarden.core.gate.numbering import NumberingPlan
+from callwarden.core.rules.ruleset import RuleSet
+from callwarden.services.check import CheckService
+from callwarden.storage.db.engine import make_engine
+from callwarden.storage.db.migrate import upgrade
+from callwarden.storage.db.unit_of_work import SqlUnitOfWork
+from callwarden.storage.dnc_store import DncStore
+from callwarden.storage.numbering_cache import load_plan
+from callwarden.storage.rule_files import load_rule_set
+
+
+class SystemClock:
+    """The real clock (adapters only; the core takes time as an argument)."""
+
+    def now(self) -> datetime:
+        """The current instant in UTC."""
+        return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    """The composed application; parts are built on first use."""
+
+    settings: Settings
+    clock: SystemClock
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The database engine, schema migrated to head."""
+        engine = make_engine(self.settings.db_url)
+        upgrade(engine)
+        return engine
+
+    @cached_property
+    def session_factory(self) -> sessionmaker[Session]:
+        """Sessions bound to the engine."""
+        return sessionmaker(self.engine, expire_on_commit=False)
+
+    def uow(self) -> SqlUnitOfWork:
+        """A new unit of work."""
+        return SqlUnitOfWork(self.session_factory)
+
+    @cached_property
+    def rules(self) -> RuleSet:
+        """The rule set (shipped data plus configured overrides)."""
+        return load_rule_set(self.settings.rules_dir, self.settings.rules_overrides)
+
+    @cached_property
+    def plan(self) -> NumberingPlan:
+        """The NANP numbering plan tables."""
+        return load_plan(self.settings.cache_dir)
+
+    @cached_property
+    def dnc(self) -> DncStore:
+        """The DNC list store."""
+        return DncStore(self.settings.dnc_dir)
+
+    @cached_property
+    def gate(self) -> Gate:
+        """The gate with every default check."""
+        return Gate(plan=self.plan, rules=self.rules, checks=default_checks())
+
+    @cached_property
+    def checker(self) -> CheckService:
+        """The check service."""
+        return CheckService(
+            gate=self.gate,
+            uow=self.uow,
+            dnc=self.dnc,
+            clock=self.clock,
+            litigator_blocks=self.settings.litigator_blocks,
+        )
+
+
+def bootstrap(settings: Settings | None = None) -> App:
+    """Build the application from settings (read from the environment when not given)."""
+    settings = settings or get_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    return App(settings=settings, clock=SystemClock())

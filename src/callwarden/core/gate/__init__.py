@@ -1,0 +1,1 @@
+"""The pre-contact gate: one check per module, composed by gate.py."""

@@ -1,0 +1,57 @@
+"""The check contract and the helpers checks share.
+
+A check is a callable ``(CheckContext) -> list[Reason]``. A *clock* check also answers
+``earliest(ctx, instant)``: the first moment at or after ``instant`` that it alone would allow,
+or None when waiting does not help within the search horizon. The gate composes checks with
+all-of semantics: every check must allow, and an empty set of checks is an error.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
+
+from callwarden.core.decision import Reason, ReasonCode
+from callwarden.core.gate.context import CheckContext
+from callwarden.core.rules.model import RuleMeta
+
+#: How far ahead ``next_allowed_at`` is searched.
+HORIZON = timedelta(days=15)
+
+
+class Check(Protocol):
+    """A pure check over a context."""
+
+    name: str
+
+    def __call__(self, ctx: CheckContext) -> list[Reason]:
+        """Reasons to deny the attempt; empty when this check allows it."""
+        ...
+
+
+@runtime_checkable
+class ClockCheck(Check, Protocol):
+    """A check whose denials go away with time."""
+
+    def earliest(self, ctx: CheckContext, instant: datetime) -> datetime | None:
+        """The first instant at or after ``instant`` this check allows, or None."""
+        ...
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    """A cached IANA time zone."""
+    return ZoneInfo(name)
+
+
+def reason(code: ReasonCode, meta: RuleMeta, message: str) -> Reason:
+    """A reason for a rule row, carrying its id, citation and confidence."""
+    return Reason(
+        code=code,
+        rule=meta.id,
+        citation=meta.citation,
+        message=message,
+        confidence=meta.confidence,
+    )

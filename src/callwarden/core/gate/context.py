@@ -1,0 +1,73 @@
+"""What a check needs to decide: the attempt, where the party is, the rules and the facts.
+
+Facts are loaded by the service layer (DNC membership, consents, history, campaign statistics)
+and passed in, so every check is a pure function of its context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from callwarden.core.decision import JurisdictionCandidate
+from callwarden.core.rules.ruleset import RuleSet
+from callwarden.core.types import Attempt, Consent, EmergencyDeclaration, PastAttempt
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AbandonStats:
+    """A campaign's predictive-dialer outcomes over the measurement window."""
+
+    campaign: str
+    answered_live: int
+    abandoned: int
+
+    @property
+    def rate(self) -> float:
+        """Abandoned calls over calls answered by a person (0 when none was answered)."""
+        return self.abandoned / self.answered_live if self.answered_live else 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Facts:
+    """Stored facts about one number and seller, as of the attempt."""
+
+    dnc_hits: frozenset[str] = frozenset()  # "national", "state:TX", "internal", "litigator"
+    list_refreshed: Mapping[str, datetime] = field(default_factory=dict)  # absent: never loaded
+    consents: tuple[Consent, ...] = ()  # this number and this seller
+    history: tuple[PastAttempt, ...] = ()  # this number and this seller, newest last
+    abandonment: AbandonStats | None = None  # the attempt's campaign
+    reassigned_at: datetime | None = None  # permanently disconnected at
+    emergencies: tuple[EmergencyDeclaration, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SellerPolicy:
+    """A seller's configuration: which lists do not apply to it (and why), litigator policy."""
+
+    litigator_blocks: bool = True
+    exempt_lists: Mapping[str, str] = field(default_factory=dict)  # list name -> reason
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckContext:
+    """Everything a check may look at."""
+
+    attempt: Attempt
+    national: int  # the 10-digit number, already validated
+    candidates: tuple[JurisdictionCandidate, ...]
+    rules: RuleSet
+    facts: Facts
+    policy: SellerPolicy
+
+    @property
+    def states(self) -> frozenset[str]:
+        """The US states among the candidate jurisdictions."""
+        return frozenset(c.state for c in self.candidates if c.state)
+
+    def at(self, instant: datetime) -> CheckContext:
+        """The same context with the attempt moved to another instant."""
+        from dataclasses import replace  # noqa: PLC0415 - rarely used, keeps the hot path lean
+
+        return replace(self, attempt=replace(self.attempt, at=instant))

@@ -1,0 +1,115 @@
+"""The pre-contact gate: compose the checks into one Decision.
+
+``decide`` validates the number (INVALID_NUMBER), finds the candidate jurisdictions, runs every
+check (all must allow: the strictest wins), and, when only the clock stands in the way, searches
+the earliest instant every clock check allows (``next_allowed_at``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from callwarden.core.decision import CLOCK_CODES, Decision, Reason, ReasonCode
+from callwarden.core.gate import jurisdiction
+from callwarden.core.gate.check import HORIZON, Check, ClockCheck
+from callwarden.core.gate.context import CheckContext, Facts, SellerPolicy
+from callwarden.core.gate.numbering import NumberingPlan, e164, normalize
+from callwarden.core.rules.ruleset import RuleSet
+from callwarden.core.types import Attempt
+from callwarden.errors import ConfigurationError, InvalidPhoneNumber
+
+_NUMBER_CITATION = "47 CFR 52.15; ATIS-0300051 (NANP numbering plan)"
+
+
+class Gate:
+    """A configured gate: numbering plan, rule set and the checks to run."""
+
+    def __init__(self, *, plan: NumberingPlan, rules: RuleSet, checks: Sequence[Check]) -> None:
+        """Refuse an empty check list: an all-of over nothing must not allow."""
+        if not checks:
+            msg = "the gate needs at least one check; an empty all-of would allow everything"
+            raise ConfigurationError(msg)
+        self.plan = plan
+        self.rules = rules
+        self.checks = tuple(checks)
+        self._clock_checks = tuple(c for c in checks if isinstance(c, ClockCheck))
+
+    def national(self, phone: str) -> int | None:
+        """The valid 10-digit national number, or None when the phone is invalid."""
+        try:
+            number = normalize(phone)
+        except InvalidPhoneNumber:
+            return None
+        return number if self.plan.is_valid(number) else None
+
+    def decide(
+        self, attempt: Attempt, facts: Facts, policy: SellerPolicy | None = None
+    ) -> Decision:
+        """Decide one attempt from the facts the service loaded for it."""
+        number = self.national(attempt.phone)
+        if number is None:
+            return self._invalid(attempt)
+        ctx = CheckContext(
+            attempt=attempt,
+            national=number,
+            candidates=jurisdiction.candidates(number, attempt.address, self.plan, self.rules),
+            rules=self.rules,
+            facts=facts,
+            policy=policy or SellerPolicy(),
+        )
+        reasons = self._run(ctx)
+        next_at = None
+        if reasons and all(r.code in CLOCK_CODES for r in reasons):
+            next_at = self._next_allowed(ctx)
+        return Decision(
+            attempt_id=attempt.id,
+            allowed=not reasons,
+            reasons=tuple(reasons),
+            next_allowed_at=next_at,
+            jurisdictions=ctx.candidates,
+            rule_set=self.rules.label,
+            phone_e164=e164(number),
+        )
+
+    def _run(self, ctx: CheckContext) -> list[Reason]:
+        reasons: list[Reason] = []
+        for check in self.checks:
+            reasons.extend(check(ctx))
+        return reasons
+
+    def _next_allowed(self, ctx: CheckContext) -> datetime | None:
+        """Fixpoint over the clock checks: move forward until all of them allow."""
+        start = ctx.attempt.at
+        current = start
+        for _ in range(256):
+            moved = current
+            for check in self._clock_checks:
+                found = check.earliest(ctx, moved)
+                if found is None:
+                    return None
+                moved = max(moved, found)
+            if moved - start > HORIZON:
+                return None
+            if moved == current:
+                later = ctx.at(current)
+                return current if not self._run(later) else None
+            current = moved
+        return None
+
+    def _invalid(self, attempt: Attempt) -> Decision:
+        reason = Reason(
+            code=ReasonCode.INVALID_NUMBER,
+            rule="US-NANP-VALID-NUMBER",
+            citation=_NUMBER_CITATION,
+            message="not a valid, dialable NANP number (length, N11 or 0/1-leading codes, "
+            "or an unassigned area code or exchange)",
+        )
+        return Decision(
+            attempt_id=attempt.id,
+            allowed=False,
+            reasons=(reason,),
+            next_allowed_at=None,
+            jurisdictions=(),
+            rule_set=self.rules.label,
+        )

@@ -1,0 +1,174 @@
+"""The rule model: one frozen type per rule family, each row carrying its citation and dates.
+
+Rule *data* lives in ``callwarden/ruledata/*.toml`` and is read by ``storage.rule_files``; this
+module only describes its shape so that the gate can evaluate it. A scope left empty in the data
+is filled with every value by the loader, so here an empty frozenset means "applies to none".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+
+from callwarden.core.decision import Confidence
+from callwarden.core.types import Channel, ConsentKind, LineType, Method, Purpose
+
+FEDERAL = "US"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleMeta:
+    """What every rule row has: identity, place, time, authority and how sure we are."""
+
+    id: str
+    jurisdiction: str  # "US" for federal, "US-FL" for a state
+    effective_from: date
+    effective_to: date | None = None  # exclusive; None while in force
+    citation: str
+    confidence: Confidence = Confidence.HIGH
+    source_url: str | None = None
+    note: str | None = None
+
+    def effective_on(self, day: date) -> bool:
+        """Whether the rule is in force on ``day``."""
+        if day < self.effective_from:
+            return False
+        return self.effective_to is None or day < self.effective_to
+
+    @property
+    def state(self) -> str | None:
+        """The two-letter state of a state rule, None for a federal one."""
+        return None if self.jurisdiction == FEDERAL else self.jurisdiction.removeprefix("US-")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scope:
+    """Which attempts a rule applies to."""
+
+    purposes: frozenset[Purpose]
+    channels: frozenset[Channel]
+    methods: frozenset[Method]
+    line_types: frozenset[LineType]
+
+    def covers(
+        self, purpose: Purpose, channel: Channel, method: Method, line_type: LineType
+    ) -> bool:
+        """Whether an attempt with these properties falls under the rule.
+
+        An unknown line type is covered whenever any line type is: the strictest reading.
+        """
+        if line_type is LineType.UNKNOWN:
+            line_ok = bool(self.line_types)
+        else:
+            line_ok = line_type in self.line_types
+        return (
+            purpose in self.purposes
+            and channel in self.channels
+            and method in self.methods
+            and line_ok
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DayWindow:
+    """Permitted local hours on some weekdays (0 = Monday); start inclusive, end exclusive."""
+
+    days: frozenset[int]
+    start: time
+    end: time
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallingWindowRule:
+    """Hours in the called party's local time when contact is permitted.
+
+    A weekday that no window names is not restricted by this rule (whole-day bans are
+    ``RestrictedDayRule`` rows).
+    """
+
+    meta: RuleMeta
+    scope: Scope
+    windows: tuple[DayWindow, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RestrictedDayRule:
+    """Whole days on which contact is banned: weekdays and/or the state's legal holidays."""
+
+    meta: RuleMeta
+    scope: Scope
+    weekdays: frozenset[int] = frozenset()
+    holiday_calendar: str | None = None  # "US" or "US-PA": the `holidays` package calendar
+    holiday_names: tuple[str, ...] = ()  # empty: every holiday of the calendar
+    unless_consent: bool = False  # lifted by prior express consent to the seller
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FrequencyCapRule:
+    """At most ``max_attempts`` in a window, per called number and seller (and campaign)."""
+
+    meta: RuleMeta
+    scope: Scope
+    max_attempts: int
+    window_hours: int | None = None  # rolling window
+    window_days: int | None = None  # consecutive calendar days in the called party's time
+    per_campaign: bool = False
+    counted_channels: frozenset[Channel] = frozenset({Channel.VOICE, Channel.SMS})
+    quiet_days_after_conversation: int | None = None  # Reg F: 7 days, conversation day = day 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DncListRule:
+    """A do-not-call list that blocks some purposes, its freshness and its exemptions."""
+
+    meta: RuleMeta
+    list_name: str  # "national", "state:TX", "internal", "litigator"
+    scope: Scope
+    max_age_days: int | None = None  # the list must have been refreshed within this many days
+    exemptions: frozenset[ConsentKind] = frozenset()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EbrRule:
+    """How long an established business relationship lasts after purchase or inquiry."""
+
+    meta: RuleMeta
+    purchase_months: int
+    inquiry_months: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsentRule:
+    """Which kinds of consent an attempt in scope needs (any one of ``accepted``)."""
+
+    meta: RuleMeta
+    scope: Scope
+    accepted: frozenset[ConsentKind]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AbandonmentRule:
+    """The predictive-dialer abandonment safe harbor."""
+
+    meta: RuleMeta
+    scope: Scope
+    max_rate: float
+    window_days: int
+    connect_within_s: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmergencyBanRule:
+    """A state bans telephone solicitation in areas under a declared emergency."""
+
+    meta: RuleMeta
+    scope: Scope
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateTimeZones:
+    """The IANA time zones a state's territory lies in, with ZIP-prefix overrides."""
+
+    state: str
+    zones: tuple[str, ...]
+    zip3_zones: tuple[tuple[str, str], ...] = ()  # (3-digit ZIP prefix, zone)

@@ -1,0 +1,1 @@
+"""Entry points: CLI, HTTP API, batch."""

@@ -1,0 +1,1 @@
+"""callwarden.interfaces.api.routes."""

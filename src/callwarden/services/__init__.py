@@ -1,0 +1,1 @@
+"""Use cases: compose core and storage, own transactions."""

@@ -1,0 +1,1 @@
+"""Adapters implementing the core ports: database, DNC store, rule files."""
