@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from callwarden.interfaces.api.security import require
 from callwarden.interfaces.schemas import AttemptIn
+from callwarden.services.apikeys import Role
 
-router = APIRouter(tags=["check"])
+router = APIRouter(tags=["check"], dependencies=[Depends(require(Role.DIALER, Role.COMPLIANCE))])
 
 
 class CheckBatchIn(BaseModel):
