@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CALLWARDEN_HOME ?= $(CURDIR)/.callwarden
 
-.PHONY: install run test lint typecheck imports pytest bench bench-full services docs clean
+.PHONY: install run test lint typecheck imports pytest bench bench-full services docs snapshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench: install
 
 docs: install
 	$(BIN)/python -m callwarden.interfaces.cli.docs_gen
+	$(BIN)/python -m callwarden.interfaces.cli.rules_doc
+
+snapshot: install
+	$(BIN)/python -m tests.rules.snapshot
 
 clean:
 	rm -rf $(VENV) .callwarden .pytest_cache .mypy_cache .ruff_cache

@@ -17,10 +17,22 @@ from callwarden.core.gate.checks import default_checks
 from callwarden.core.gate.gate import Gate
 from callwarden.core.gate.numbering import NumberingPlan
 from callwarden.core.rules.ruleset import RuleSet
+from callwarden.log import configure_logging
+from callwarden.services.apikeys import ApiKeyService
 from callwarden.services.check import CheckService
+from callwarden.services.consent import ConsentService
+from callwarden.services.dnc import DncService
+from callwarden.services.emergency import EmergencyService
+from callwarden.services.history import HistoryService
+from callwarden.services.reassigned import ReassignedService
+from callwarden.services.reports import ReportService
+from callwarden.services.scrub import ScrubService
+from callwarden.storage.db.api_keys import SqlApiKeys
+from callwarden.storage.db.dnc_imports import SqlDncImportLog, SqlListExemptions
 from callwarden.storage.db.engine import make_engine
 from callwarden.storage.db.migrate import upgrade
 from callwarden.storage.db.unit_of_work import SqlUnitOfWork
+from callwarden.storage.dnc_files import DncFileReader
 from callwarden.storage.dnc_store import DncStore
 from callwarden.storage.numbering_cache import load_plan
 from callwarden.storage.rule_files import load_rule_set
@@ -73,9 +85,62 @@ class App:
         return DncStore(self.settings.dnc_dir)
 
     @cached_property
+    def dnc_service(self) -> DncService:
+        """The DNC list service: imports, changes, status, export, exemptions."""
+        return DncService(
+            lists=self.dnc,
+            files=DncFileReader(),
+            imports=SqlDncImportLog(self.session_factory),
+            exemptions=SqlListExemptions(self.session_factory),
+            rules=self.rules,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def apikeys(self) -> ApiKeyService:
+        """The API key service (verified keys cached in memory for 30 s)."""
+        return ApiKeyService(store=SqlApiKeys(self.session_factory), clock=self.clock)
+
+    @cached_property
+    def consents(self) -> ConsentService:
+        """The consent ledger service."""
+        return ConsentService(uow=self.uow, clock=self.clock)
+
+    @cached_property
+    def history(self) -> HistoryService:
+        """The call history service."""
+        return HistoryService(uow=self.uow, clock=self.clock)
+
+    @cached_property
+    def reassigned(self) -> ReassignedService:
+        """The reassigned-numbers service."""
+        return ReassignedService(uow=self.uow, clock=self.clock)
+
+    @cached_property
+    def emergencies(self) -> EmergencyService:
+        """The emergency-declaration service."""
+        return EmergencyService(uow=self.uow, clock=self.clock)
+
+    @cached_property
+    def reports(self) -> ReportService:
+        """Reports over the call history (abandonment)."""
+        return ReportService(uow=self.uow, rules=self.rules, clock=self.clock)
+
+    @cached_property
     def gate(self) -> Gate:
         """The gate with every default check."""
         return Gate(plan=self.plan, rules=self.rules, checks=default_checks())
+
+    @cached_property
+    def scrubber(self) -> ScrubService:
+        """The scrub service (the bulk form of the check)."""
+        return ScrubService(
+            gate=self.gate,
+            uow=self.uow,
+            dnc=self.dnc,
+            clock=self.clock,
+            litigator_blocks=self.settings.litigator_blocks,
+        )
 
     @cached_property
     def checker(self) -> CheckService:
@@ -92,5 +157,6 @@ class App:
 def bootstrap(settings: Settings | None = None) -> App:
     """Build the application from settings (read from the environment when not given)."""
     settings = settings or get_settings()
+    configure_logging(settings)
     settings.home.mkdir(parents=True, exist_ok=True)
     return App(settings=settings, clock=SystemClock())

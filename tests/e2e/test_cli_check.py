@@ -27,8 +27,18 @@ def run_cli(home: Path, *args: str, stdin: str | None = None) -> subprocess.Comp
 def test_check_from_stdin(tmp_path: Path) -> None:
     """A valid attempt is decided; a bad line goes to the rejects file and the exit is non-zero."""
     lines = [
-        {"id": "ok", "phone": "(214) 234-5678", "at": "2026-03-03T20:30:00-06:00"},
-        {"id": "late", "phone": "+1 541 234 5678", "at": "2026-03-03T21:30:00-08:00"},
+        {
+            "id": "ok",
+            "phone": "(214) 234-5678",
+            "at": "2026-03-03T20:30:00-06:00",
+            "purpose": "debt_collection",
+        },
+        {
+            "id": "late",
+            "phone": "+1 541 234 5678",
+            "at": "2026-03-03T21:30:00-08:00",
+            "purpose": "debt_collection",
+        },
         {"id": "naive", "phone": "2142345678", "at": "2026-03-03T10:30:00"},
     ]
     stdin = "\n".join(json.dumps(x) for x in lines) + "\n{broken\n"
@@ -53,3 +63,15 @@ def test_check_from_stdin(tmp_path: Path) -> None:
     bad = [json.loads(x) for x in rejects.read_text().splitlines()]
     assert [b["line"] for b in bad] == [3, 4]
     assert "IMPORT_REJECTED" in result.stderr
+
+
+def test_usage_errors_are_one_message_not_a_traceback(tmp_path: Path) -> None:
+    """A wrong option value exits 2 with click's usage message and no Python traceback."""
+    result = run_cli(tmp_path / "h", "check", "--input")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "Error" in result.stderr
+    missing = run_cli(tmp_path / "h", "check", "--input", str(tmp_path / "absent.jsonl"))
+    assert missing.returncode == 2
+    assert "input file not found" in missing.stderr
+    assert "Traceback" not in missing.stderr

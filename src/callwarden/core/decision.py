@@ -97,10 +97,13 @@ class Decision:
         return tuple(dict.fromkeys(r.code.value for r in self.reasons))
 
     def to_dict(self) -> dict[str, object]:
-        """Return the JSON form of ``callwarden check`` output (design.md)."""
+        """Return the JSON form of ``callwarden check`` output (design.md).
+
+        ``notes`` (what the gate did not apply, and why) appears only when there are some.
+        """
         states = sorted({c.state for c in self.jurisdictions if c.state})
         zones = sorted({c.tz for c in self.jurisdictions})
-        return {
+        out: dict[str, object] = {
             "id": self.attempt_id,
             "allowed": self.allowed,
             "reasons": [r.to_dict() for r in self.reasons],
@@ -109,3 +112,6 @@ class Decision:
             "rule_set": self.rule_set,
             "phone_e164": self.phone_e164,
         }
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out

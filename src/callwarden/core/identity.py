@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class Role(enum.StrEnum):
@@ -21,3 +22,29 @@ class Principal:
 
     name: str
     role: Role
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiKeyInfo:
+    """What may be shown about an API key: never the key, never its hash."""
+
+    name: str
+    role: Role
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the key still opens the API."""
+        return self.revoked_at is None
+
+    def to_dict(self) -> dict[str, str | None]:
+        """The JSON form used by ``callwarden apikey list --json``."""
+        return {
+            "name": self.name,
+            "role": self.role.value,
+            "prefix": self.prefix,
+            "created_at": self.created_at.isoformat(),
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+        }

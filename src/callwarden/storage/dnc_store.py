@@ -1,19 +1,28 @@
-"""The do-not-call store: one file per list under ``<home>/dnc``, swapped in atomically.
+"""The do-not-call store: one file per list version under ``<home>/dnc``, swapped in atomically.
 
-Each list is a sorted, unique ``int64`` array of 10-digit numbers saved as ``.npy`` and opened
-memory-mapped. A manifest (``manifest.json``) names the current file of every list, its
-generation, size and refresh time. Writers build the next file beside the current one, then
-replace the manifest with ``os.replace``; readers compare the manifest's generation and reopen.
+A list above ``bitmap_threshold`` numbers is kept as a memory-mapped bitmap over the 10-digit
+space, a smaller one as a sorted ``int64`` array (``dnc_bitmap``; the threshold and the
+figures behind it are in ``docs/architecture.md``). ``manifest.json`` names the current file
+of every list with its generation, size, refresh time and source file.
+
+Changes never leave a reader with half a list: a writer builds the next version in a new file
+beside the current one (a bitmap is first copied, holes and all), syncs it, then replaces the
+manifest with ``os.replace``. Readers look at the manifest at most every ``recheck_s`` seconds
+(at once after their own writes), open the files of changed generations and keep using the
+version they opened for the whole of one call. Writers in several processes take turns
+through a lock file.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
+import re
 import tempfile
 import threading
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,202 +30,352 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from callwarden.errors import InvalidInput
+from callwarden.core.ports import LIST_NAME_HELP, ListInfo, check_list_name
+from callwarden.storage.dnc_bitmap import (
+    BitmapView,
+    BitmapWriter,
+    Int64s,
+    ListView,
+    SortedView,
+    bitmap_removed,
+    difference,
+    merge_unique,
+    sorted_unique,
+)
+from callwarden.storage.dnc_manifest import FileLock, read_manifest, stamp, write_manifest
 
-LIST_NAME_HELP = "national, state:XX, internal, internal:SELLER or litigator"
+__all__ = ["BITMAP_THRESHOLD", "LIST_NAME_HELP", "DncStore", "ListInfo", "check_list_name"]
+
+#: Lists with more numbers than this are kept as bitmaps (measured: docs/architecture.md).
+BITMAP_THRESHOLD = 2_000_000
+_VERSION_FILE = re.compile(r".+\.\d+\.(?:npy|bits)$")
 
 
-def check_list_name(name: str) -> str:
-    """Validate a list name."""
-    ok = name in {"national", "internal", "litigator"}
-    ok = ok or (name.startswith("state:") and len(name) == 8 and name[6:].isalpha())  # noqa: PLR2004
-    ok = ok or (name.startswith("internal:") and 9 < len(name) <= 200)  # noqa: PLR2004
-    if not ok:
-        raise InvalidInput(f"unknown list {name!r}; expected {LIST_NAME_HELP}")
-    return name if not name.startswith("state:") else "state:" + name[6:].upper()
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """What one reader sees: the manifest and the opened versions, replaced as a whole."""
+
+    stamp: tuple[int, int, int] = (0, 0, 0)
+    infos: Mapping[str, ListInfo] = field(default_factory=dict)
+    views: Mapping[str, ListView] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ListInfo:
-    """What the manifest says of one list."""
+@dataclass(frozen=True, slots=True)
+class _Built:
+    """A version file written beside the current one, not yet published."""
 
-    name: str
-    file: str
-    generation: int
+    tmp: Path
+    backend: str
     count: int
-    refreshed_at: str  # ISO 8601
-    source: dict[str, Any]
+    changed: tuple[int, int] | None = None  # (added, removed) when the build knows them
 
 
 class DncStore:
-    """Lists of numbers with atomic replacement and vectorized membership."""
+    """DNC lists with atomic replacement and vectorized membership."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(
+        self, root: Path, *, bitmap_threshold: int = BITMAP_THRESHOLD, recheck_s: float = 1.0
+    ) -> None:
         """Open (or create) the store under ``root``."""
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._arrays: dict[str, npt.NDArray[np.int64]] = {}
-        self._loaded_generation: dict[str, int] = {}
-        self._manifest_mtime = -1.0
-        self._manifest: dict[str, ListInfo] = {}
+        self.bitmap_threshold = bitmap_threshold
+        self.recheck_s = recheck_s
+        self._snap = _Snapshot()
+        self._next_check = 0.0
+        self._read_lock = threading.Lock()
+        self._write_lock = threading.Lock()
 
     # --- reading -------------------------------------------------------------------------
 
     def lists(self) -> dict[str, ListInfo]:
-        """The current manifest."""
-        self._refresh_manifest()
-        return dict(self._manifest)
+        """The current version of every list."""
+        return dict(self._snapshot().infos)
 
     def refreshed(self) -> Mapping[str, datetime]:
-        """When each list was last refreshed."""
-        return {n: datetime.fromisoformat(i.refreshed_at) for n, i in self.lists().items()}
+        """When each list was last refreshed from an imported file."""
+        infos = self._snapshot().infos
+        return {
+            name: datetime.fromisoformat(info.refreshed_at)
+            for name, info in infos.items()
+            if info.refreshed_at
+        }
 
     def contains_many(
         self, list_name: str, numbers: npt.NDArray[np.int64]
     ) -> npt.NDArray[np.bool_]:
         """Vectorized membership; an unknown list contains nothing."""
-        array = self._array(list_name)
-        if array is None or array.size == 0:
-            return np.zeros(numbers.shape, dtype=bool)
-        pos = np.searchsorted(array, numbers)
-        pos[pos >= array.size] = array.size - 1
-        return np.asarray(array[pos] == numbers)
+        view = self._snapshot().views.get(list_name)
+        if view is None:
+            return np.zeros(np.shape(numbers), dtype=bool)
+        return view.contains_many(numbers)
 
     def contains(self, list_name: str, number: int) -> bool:
         """Membership of one number."""
-        array = self._array(list_name)
-        if array is None or array.size == 0:
-            return False
-        pos = int(np.searchsorted(array, np.int64(number)))
-        return pos < array.size and int(array[pos]) == number
+        view = self._snapshot().views.get(list_name)
+        return view is not None and view.contains(number)
 
     def hits(self, national: int, seller: str) -> frozenset[str]:
         """The lists that contain the number, as the gate names them."""
+        own = f"internal:{seller}"
         found = set()
-        for name in self.lists():
-            if name.startswith("internal:"):
-                if name != f"internal:{seller}":
-                    continue
-                if self.contains(name, national):
-                    found.add("internal")
-            elif self.contains(name, national):
-                found.add(name)
+        for name, view in self._snapshot().views.items():
+            if name.startswith("internal:") and name != own:
+                continue
+            if view.contains(national):
+                found.add("internal" if name == own else name)
         return frozenset(found)
 
     def numbers(self, list_name: str) -> npt.NDArray[np.int64]:
-        """Every number of a list (sorted)."""
-        array = self._array(list_name)
-        return np.empty(0, dtype=np.int64) if array is None else np.asarray(array)
+        """Every number of a list, ascending."""
+        parts = list(self.number_chunks(list_name))
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+    def number_chunks(self, list_name: str) -> Iterator[npt.NDArray[np.int64]]:
+        """Every number of a list, ascending, in chunks (of one version throughout)."""
+        view = self._snapshot().views.get(list_name)
+        return iter(()) if view is None else view.chunks()
 
     # --- writing -------------------------------------------------------------------------
 
     def replace(
         self,
         list_name: str,
-        numbers: npt.NDArray[np.int64],
+        numbers: npt.NDArray[np.int64] | Iterable[npt.NDArray[np.int64]],
         refreshed_at: datetime,
         source: Mapping[str, Any],
     ) -> ListInfo:
-        """Make ``numbers`` the whole content of the list (a full import)."""
-        unique = np.unique(np.asarray(numbers, dtype=np.int64))
-        return self._publish(list_name, unique, refreshed_at, source)
+        """Make ``numbers`` (one array, or chunks streamed from a file) the whole list.
+
+        The new version is built outside the writers' lock; a failure while building (the
+        chunks may raise) leaves the current version as it was.
+        """
+        name = check_list_name(list_name)
+        chunks = [numbers] if isinstance(numbers, np.ndarray) else numbers
+        built = self._build_full(name, chunks)
+        return self._publish(name, lambda _info, _view: built, refreshed_at, source)
 
     def apply_changes(
         self,
         list_name: str,
         add: npt.NDArray[np.int64],
         remove: npt.NDArray[np.int64],
-        refreshed_at: datetime,
-        source: Mapping[str, Any],
+        refreshed_at: datetime | None,
+        source: Mapping[str, Any] | None = None,
     ) -> ListInfo:
-        """Add and remove numbers (a change file, or single add/remove)."""
-        with self._lock:
-            current = self.numbers(list_name)
-            merged = np.union1d(current, np.asarray(add, dtype=np.int64))
-            merged = np.setdiff1d(merged, np.asarray(remove, dtype=np.int64), assume_unique=False)
-        return self._publish(list_name, merged, refreshed_at, source)
+        """Add, then remove numbers (a number in both ends up removed).
+
+        ``refreshed_at`` and ``source`` None keep the list's own (a manual change does not
+        refresh a list from its authority).
+        """
+        name = check_list_name(list_name)
+        removals = sorted_unique(remove)
+        additions = difference(sorted_unique(add), removals)
+
+        def build(info: ListInfo | None, view: ListView | None) -> _Built:
+            return self._build_changed(name, info, view, additions, removals)
+
+        return self._publish(name, build, refreshed_at, source)
+
+    # --- building versions ---------------------------------------------------------------
+
+    def _tmp(self, name: str, suffix: str) -> Path:
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=_stem(name) + ".", suffix=suffix)
+        os.close(fd)
+        return Path(tmp)
+
+    def _build_full(self, name: str, chunks: Iterable[npt.NDArray[np.int64]]) -> _Built:
+        pending: list[Int64s] = []
+        size = 0
+        writer: BitmapWriter | None = None
+        count = 0
+        try:
+            for chunk in chunks:
+                part = sorted_unique(chunk)
+                if writer is not None:
+                    count += writer.add(part)
+                    continue
+                pending.append(part)
+                size += part.size
+                if size > self.bitmap_threshold:
+                    merged = merge_unique(pending)
+                    pending, size = [merged], merged.size
+                    if size > self.bitmap_threshold:
+                        writer = BitmapWriter(self._tmp(name, ".bits.tmp"))
+                        count = writer.add(merged)
+                        pending = []
+            if writer is not None:
+                writer.finish()
+                return _Built(writer.path, "bitmap", count)
+        except BaseException:
+            if writer is not None:
+                writer.abort()
+            raise
+        return self._save_sorted(name, merge_unique(pending))
+
+    def _build_changed(
+        self,
+        name: str,
+        info: ListInfo | None,
+        view: ListView | None,
+        additions: Int64s,
+        removals: Int64s,
+    ) -> _Built:
+        if view is None or info is None:
+            return self._save_sorted(name, additions)
+        added = additions.size - int(view.contains_many(additions).sum())
+        removed = int(view.contains_many(removals).sum())
+        new_count = view.count + added - removed
+        if new_count <= self.bitmap_threshold:
+            base = merge_unique(list(view.chunks()))
+            built = self._save_sorted(name, difference(merge_unique([base, additions]), removals))
+            return _Built(built.tmp, built.backend, built.count, (added, removed))
+        copy_of = self.root / info.file if view.backend == "bitmap" else None
+        writer = BitmapWriter(self._tmp(name, ".bits.tmp"), copy_of=copy_of)
+        try:
+            if copy_of is None:
+                for chunk in view.chunks():
+                    writer.add(chunk)
+            writer.add(additions)
+            writer.remove(removals)
+            writer.finish()
+        except BaseException:
+            writer.abort()
+            raise
+        return _Built(writer.path, "bitmap", new_count, (added, removed))
+
+    def _save_sorted(self, name: str, array: Int64s) -> _Built:
+        tmp = self._tmp(name, ".npy.tmp")
+        with tmp.open("wb") as handle:
+            np.save(handle, np.ascontiguousarray(array, dtype=np.int64))
+            handle.flush()
+            os.fsync(handle.fileno())
+        return _Built(tmp, "sorted", int(array.size))
+
+    # --- publishing ----------------------------------------------------------------------
 
     def _publish(
         self,
-        list_name: str,
-        array: npt.NDArray[np.int64],
-        refreshed_at: datetime,
-        source: Mapping[str, Any],
+        name: str,
+        build: Callable[[ListInfo | None, ListView | None], _Built],
+        refreshed_at: datetime | None,
+        source: Mapping[str, Any] | None,
     ) -> ListInfo:
-        with self._lock:
-            manifest = self._read_manifest()
-            previous = manifest.get(list_name)
-            generation = (previous.generation if previous else 0) + 1
-            safe = list_name.replace(":", "_")
-            file_name = f"{safe}.{generation}.npy"
-            fd, tmp = tempfile.mkstemp(dir=self.root, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                np.save(handle, array)
-                handle.flush()
-                os.fsync(handle.fileno())
-            Path(tmp).replace(self.root / file_name)
-            info = ListInfo(
-                name=list_name,
+        """Under the writers' lock: build, rename into place, replace the manifest."""
+        with self._write_lock, FileLock(self.root / ".lock"):
+            infos = read_manifest(self.root)
+            previous = infos.get(name)
+            old_view = self._open(previous) if previous else None
+            built = build(previous, old_view)
+            try:
+                generation = (previous.generation if previous else 0) + 1
+                ext = "bits" if built.backend == "bitmap" else "npy"
+                file_name = f"{_stem(name)}.{generation}.{ext}"
+                built.tmp.replace(self.root / file_name)
+            except BaseException:
+                built.tmp.unlink(missing_ok=True)
+                raise
+            new_info = ListInfo(
+                name=name,
                 file=file_name,
                 generation=generation,
-                count=int(array.size),
-                refreshed_at=refreshed_at.isoformat(),
-                source=dict(source),
+                count=built.count,
+                refreshed_at=refreshed_at.isoformat() if refreshed_at else _keep(previous),
+                source=dict(source) if source is not None else _keep_source(previous),
+                backend=built.backend,
             )
-            manifest[list_name] = info
-            self._write_manifest(manifest)
-            if previous and previous.file != file_name:
-                # Readers that opened the old file keep their mapping; unlink is safe on POSIX.
-                (self.root / previous.file).unlink(missing_ok=True)
-            return info
+            new_view = self._open(new_info)
+            added, removed = built.changed or _diff(old_view, new_view)
+            new_info = _with_counts(new_info, added, removed)
+            infos[name] = new_info
+            write_manifest(self.root, infos)
+            self._collect_garbage(infos)
+            self._install(infos, name, new_view)
+            return new_info
 
-    # --- internals -----------------------------------------------------------------------
+    def _install(self, infos: Mapping[str, ListInfo], name: str, view: ListView) -> None:
+        """Make the manifest just written this instance's view at once (writers' lock held)."""
+        with self._read_lock:
+            views = {
+                other: view if other == name else self._reuse_or_open(info)
+                for other, info in infos.items()
+            }
+            self._snap = _Snapshot(stamp(self.root), dict(infos), views)
 
-    def _manifest_path(self) -> Path:
-        return self.root / "manifest.json"
+    def _collect_garbage(self, infos: Mapping[str, ListInfo]) -> None:
+        """Remove files no manifest entry names (earlier versions, crashed writers' leftovers)."""
+        keep = {info.file for info in infos.values()}
+        for path in self.root.iterdir():
+            stale = path.name.endswith(".tmp") or _VERSION_FILE.fullmatch(path.name)
+            if stale and path.name not in keep:
+                path.unlink(missing_ok=True)
 
-    def _read_manifest(self) -> dict[str, ListInfo]:
-        path = self._manifest_path()
-        if not path.exists():
-            return {}
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {name: ListInfo(**info) for name, info in data.get("lists", {}).items()}
+    # --- reading the manifest ------------------------------------------------------------
 
-    def _write_manifest(self, manifest: Mapping[str, ListInfo]) -> None:
-        payload = {"lists": {n: asdict(i) for n, i in sorted(manifest.items())}}
-        fd, tmp = tempfile.mkstemp(dir=self.root, suffix=".json.tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, indent=1)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(self._manifest_path())
+    def _snapshot(self) -> _Snapshot:
+        now = time.monotonic()
+        if now >= self._next_check:
+            self._reload()
+            self._next_check = now + self.recheck_s
+        return self._snap
 
-    def _refresh_manifest(self) -> None:
-        path = self._manifest_path()
-        try:
-            mtime = path.stat().st_mtime_ns
-        except FileNotFoundError:
-            self._manifest = {}
-            return
-        if mtime != self._manifest_mtime:
-            self._manifest = self._read_manifest()
-            self._manifest_mtime = mtime
+    def _reload(self) -> None:
+        with self._read_lock:
+            for _ in range(10):
+                current = stamp(self.root)
+                if current == self._snap.stamp:
+                    return
+                infos = read_manifest(self.root)
+                try:
+                    views = {name: self._reuse_or_open(info) for name, info in infos.items()}
+                except FileNotFoundError:
+                    continue  # a writer moved on between our reads: read the manifest again
+                self._snap = _Snapshot(current, infos, views)
+                return
 
-    def _array(self, list_name: str) -> npt.NDArray[np.int64] | None:
-        self._refresh_manifest()
-        info = self._manifest.get(list_name)
-        if info is None:
-            return None
-        if self._loaded_generation.get(list_name) != info.generation:
-            try:
-                array = np.load(self.root / info.file, mmap_mode="r")
-            except FileNotFoundError:
-                # The manifest moved on between our read and open: read it again.
-                self._manifest_mtime = -1.0
-                self._refresh_manifest()
-                info = self._manifest[list_name]
-                array = np.load(self.root / info.file, mmap_mode="r")
-            self._arrays[list_name] = array
-            self._loaded_generation[list_name] = info.generation
-        return self._arrays[list_name]
+    def _reuse_or_open(self, info: ListInfo) -> ListView:
+        current = self._snap.infos.get(info.name)
+        view = self._snap.views.get(info.name)
+        if current is not None and view is not None and current.file == info.file:
+            return view
+        return self._open(info)
+
+    def _open(self, info: ListInfo) -> ListView:
+        path = self.root / info.file
+        if info.backend == "bitmap":
+            return BitmapView(path, info.count)
+        return SortedView.open(path)
+
+
+def _stem(name: str) -> str:
+    """A file-safe, unique stem for a list name."""
+    safe = re.sub(r"[^A-Za-z0-9]+", "_", name)[:40]
+    return f"{safe}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+
+
+def _keep(previous: ListInfo | None) -> str | None:
+    return previous.refreshed_at if previous else None
+
+
+def _keep_source(previous: ListInfo | None) -> dict[str, Any]:
+    return dict(previous.source) if previous else {}
+
+
+def _with_counts(info: ListInfo, added: int, removed: int) -> ListInfo:
+    values = asdict(info)
+    values.update(added=added, removed=removed)
+    return ListInfo(**values)
+
+
+def _diff(old: ListView | None, new: ListView) -> tuple[int, int]:
+    """(added, removed) from one version to the next."""
+    if old is None:
+        return new.count, 0
+    if isinstance(old, BitmapView) and isinstance(new, BitmapView):
+        removed = bitmap_removed(old, new)
+    elif isinstance(old, SortedView):
+        removed = int((~new.contains_many(old.array)).sum())
+    else:
+        kept = sum(int(old.contains_many(chunk).sum()) for chunk in new.chunks())
+        removed = old.count - kept
+    return new.count - (old.count - removed), removed

@@ -1,30 +1,46 @@
 """Read the versioned rule data (TOML) into a validated ``RuleSet``.
 
-One file per rule family under ``callwarden/ruledata/`` (package data) plus ``VERSION``. A
-pydantic schema validates every row; a bad file is rejected with the file, the rule id and the
-field named. A compliance officer's override directory may *add* rows (stricter rules: every
-applicable row must allow), never replace or remove shipped ones.
+One file per rule family under ``callwarden/ruledata/`` (package data), plus ``time_zones.toml``
+and ``VERSION`` (a calendar version, ``YYYY.MM.PATCH``). The schema (``storage.rule_schema``,
+examples in ``storage.rule_examples``) validates every row; a bad file is rejected with
+``InvalidRuleFile`` naming the file, the rule and the field. Across rows and files the loader
+enforces:
+
+- **Unique ids.** A rule id is used once; an override never reuses a shipped id.
+- **Versions do not overlap.** Ids that differ only by a version suffix (``-V2``, ``-V3``;
+  the first version has none) are successive versions of one rule: same family, same
+  jurisdiction, effective ranges that do not overlap.
+- **One setting per list.** Families the gate reads as one setting, not as a conjunction of
+  rows, allow one row in force per key: a DNC list per (jurisdiction, list name, scope), an
+  EBR duration per jurisdiction, the abandonment safe harbor per (jurisdiction, scope).
+  Every other family is additive: every applicable row must allow, so rows may overlap.
+
+A compliance officer's override directory is layered on the shipped data. It may *add* rows
+(stricter rules: every applicable row must allow), never replace, remove or relax shipped
+ones: it cannot reuse a shipped id, add a version of a shipped rule that overlaps it, add a
+second setting for a shipped list, EBR or abandonment row, or change time zones.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
+from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, time
+from dataclasses import dataclass
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
-from callwarden.core.decision import Confidence
-from callwarden.core.rules import model as m
-from callwarden.core.rules.ruleset import RuleSet, check_overlaps
-from callwarden.core.types import Channel, ConsentKind, LineType, Method, Purpose
+from callwarden.core.rules.ruleset import RuleSet
 from callwarden.errors import InvalidRuleFile
+from callwarden.storage.rule_examples import ExampleIn
+from callwarden.storage.rule_schema import DAYS, ROW_MODELS, RuleIn, StateZonesIn
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FAMILY_FILES = {
     "calling_windows": "calling_windows.toml",
     "restricted_days": "restricted_days.toml",
@@ -36,256 +52,39 @@ FAMILY_FILES = {
     "emergency_bans": "emergency_bans.toml",
 }
 TIME_ZONES_FILE = "time_zones.toml"
-_NON_EMERGENCY: list[Purpose] = [p for p in Purpose if p is not Purpose.EMERGENCY]
+VERSION_FILE = "VERSION"
+VERSION_PATTERN = re.compile(r"^\d{4}\.(0?[1-9]|1[0-2])\.\d+$")
+_VERSION_SUFFIX = re.compile(r"-V(\d+)$")
+_KNOWN_FILES = frozenset({*FAMILY_FILES.values(), TIME_ZONES_FILE})
+
+__all__ = [
+    "DAYS",
+    "FAMILY_FILES",
+    "ROW_MODELS",
+    "TIME_ZONES_FILE",
+    "ExampleIn",
+    "LoadedRow",
+    "base_id",
+    "default_rule_dir",
+    "load_examples",
+    "load_rows",
+    "load_rule_set",
+]
 
 
-class _Row(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@dataclass(frozen=True, slots=True)
+class LoadedRow:
+    """A validated row with where it came from."""
+
+    family: str
+    path: Path
+    row: RuleIn
+    shipped: bool  # from the base directory, not an override
 
 
-class ExampleIn(_Row):
-    """An example that must hold for the shipped data (tested)."""
-
-    at: str
-    phone: str
-    expect: Literal["allow", "deny"]
-    purpose: Purpose = Purpose.TELEMARKETING
-    channel: Channel = Channel.VOICE
-    method: Method = Method.MANUAL
-    line_type: LineType = LineType.UNKNOWN
-    state: str | None = None
-    note: str | None = None
-
-
-class RuleIn(_Row):
-    """Fields every rule row has."""
-
-    id: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]+$")
-    jurisdiction: str = Field(pattern=r"^US(-[A-Z]{2})?$")
-    effective_from: date
-    effective_to: date | None = None
-    citation: str = Field(min_length=3)
-    source_url: str | None = None
-    archived_url: str | None = None
-    confidence: Confidence = Confidence.HIGH
-    note: str | None = None
-    purposes: list[Purpose] = Field(default_factory=lambda: list(_NON_EMERGENCY))
-    channels: list[Channel] = Field(default_factory=lambda: list(Channel))
-    methods: list[Method] = Field(default_factory=lambda: list(Method))
-    line_types: list[LineType] = Field(
-        default_factory=lambda: [LineType.WIRELESS, LineType.LANDLINE]
-    )
-    examples: list[ExampleIn] = Field(default_factory=list)
-
-    def meta(self) -> m.RuleMeta:
-        """The core's RuleMeta for this row."""
-        if self.effective_to is not None and self.effective_to <= self.effective_from:
-            msg = "effective_to must be after effective_from"
-            raise ValueError(msg)
-        return m.RuleMeta(
-            id=self.id,
-            jurisdiction=self.jurisdiction,
-            effective_from=self.effective_from,
-            effective_to=self.effective_to,
-            citation=self.citation,
-            confidence=self.confidence,
-            source_url=self.source_url,
-            note=self.note,
-        )
-
-    def scope(self) -> m.Scope:
-        """The core's Scope for this row."""
-        return m.Scope(
-            purposes=frozenset(self.purposes),
-            channels=frozenset(self.channels),
-            methods=frozenset(self.methods),
-            line_types=frozenset(self.line_types),
-        )
-
-
-class WindowIn(_Row):
-    """Permitted hours on some days."""
-
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(min_length=1)
-    start: time
-    end: time
-
-    @field_validator("end")
-    @classmethod
-    def _after_start(cls, end: time, info: Any) -> time:
-        start = info.data.get("start")
-        if start is not None and end <= start:
-            msg = "end must be after start"
-            raise ValueError(msg)
-        return end
-
-    def to_core(self) -> m.DayWindow:
-        """The core's DayWindow."""
-        return m.DayWindow(
-            days=frozenset(DAYS.index(d) for d in self.days), start=self.start, end=self.end
-        )
-
-
-class CallingWindowIn(RuleIn):
-    """A calling window row."""
-
-    windows: list[WindowIn] = Field(min_length=1)
-
-    def to_core(self) -> m.CallingWindowRule:
-        """The core rule."""
-        return m.CallingWindowRule(
-            meta=self.meta(), scope=self.scope(), windows=tuple(w.to_core() for w in self.windows)
-        )
-
-
-class RestrictedDayIn(RuleIn):
-    """A whole-day ban row."""
-
-    weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=list
-    )
-    holiday_calendar: str | None = Field(default=None, pattern=r"^US(-[A-Z]{2})?$")
-    holiday_names: list[str] = Field(default_factory=list)
-    unless_consent: bool = False
-
-    def to_core(self) -> m.RestrictedDayRule:
-        """The core rule."""
-        if not self.weekdays and self.holiday_calendar is None:
-            msg = "a restricted-day rule needs weekdays or a holiday_calendar"
-            raise ValueError(msg)
-        return m.RestrictedDayRule(
-            meta=self.meta(),
-            scope=self.scope(),
-            weekdays=frozenset(DAYS.index(d) for d in self.weekdays),
-            holiday_calendar=self.holiday_calendar,
-            holiday_names=tuple(self.holiday_names),
-            unless_consent=self.unless_consent,
-        )
-
-
-class FrequencyCapIn(RuleIn):
-    """A frequency cap row."""
-
-    max_attempts: int = Field(ge=1)
-    window_hours: int | None = Field(default=None, ge=1)
-    window_days: int | None = Field(default=None, ge=1)
-    per_campaign: bool = False
-    counted_channels: list[Channel] = Field(default_factory=lambda: list(Channel))
-    quiet_days_after_conversation: int | None = Field(default=None, ge=1)
-
-    def to_core(self) -> m.FrequencyCapRule:
-        """The core rule."""
-        if (self.window_hours is None) == (self.window_days is None):
-            msg = "give exactly one of window_hours and window_days"
-            raise ValueError(msg)
-        return m.FrequencyCapRule(
-            meta=self.meta(),
-            scope=self.scope(),
-            max_attempts=self.max_attempts,
-            window_hours=self.window_hours,
-            window_days=self.window_days,
-            per_campaign=self.per_campaign,
-            counted_channels=frozenset(self.counted_channels),
-            quiet_days_after_conversation=self.quiet_days_after_conversation,
-        )
-
-
-class DncListIn(RuleIn):
-    """A do-not-call list row."""
-
-    list_name: str = Field(pattern=r"^(national|internal|litigator|state:[A-Z]{2})$")
-    max_age_days: int | None = Field(default=None, ge=1)
-    exemptions: list[ConsentKind] = Field(default_factory=list)
-
-    def to_core(self) -> m.DncListRule:
-        """The core rule."""
-        return m.DncListRule(
-            meta=self.meta(),
-            list_name=self.list_name,
-            scope=self.scope(),
-            max_age_days=self.max_age_days,
-            exemptions=frozenset(self.exemptions),
-        )
-
-
-class EbrIn(RuleIn):
-    """An EBR duration row."""
-
-    purchase_months: int = Field(ge=0)
-    inquiry_months: int = Field(ge=0)
-
-    def to_core(self) -> m.EbrRule:
-        """The core rule."""
-        return m.EbrRule(
-            meta=self.meta(),
-            purchase_months=self.purchase_months,
-            inquiry_months=self.inquiry_months,
-        )
-
-
-class ConsentIn(RuleIn):
-    """A consent requirement row."""
-
-    accepted: list[ConsentKind] = Field(min_length=1)
-
-    def to_core(self) -> m.ConsentRule:
-        """The core rule."""
-        return m.ConsentRule(
-            meta=self.meta(), scope=self.scope(), accepted=frozenset(self.accepted)
-        )
-
-
-class AbandonmentIn(RuleIn):
-    """The abandonment safe harbor row."""
-
-    max_rate: float = Field(gt=0, lt=1)
-    window_days: int = Field(ge=1)
-    connect_within_s: float = Field(gt=0)
-
-    def to_core(self) -> m.AbandonmentRule:
-        """The core rule."""
-        return m.AbandonmentRule(
-            meta=self.meta(),
-            scope=self.scope(),
-            max_rate=self.max_rate,
-            window_days=self.window_days,
-            connect_within_s=self.connect_within_s,
-        )
-
-
-class EmergencyBanIn(RuleIn):
-    """A state's ban on solicitation in declared emergencies."""
-
-    def to_core(self) -> m.EmergencyBanRule:
-        """The core rule."""
-        return m.EmergencyBanRule(meta=self.meta(), scope=self.scope())
-
-
-class StateZonesIn(_Row):
-    """Time zones of a state."""
-
-    state: str = Field(pattern=r"^[A-Z]{2}$")
-    zones: list[str] = Field(min_length=1)
-    zip3: dict[str, str] = Field(default_factory=dict)
-    citation: str | None = None
-
-    def to_core(self) -> m.StateTimeZones:
-        """The core value."""
-        return m.StateTimeZones(
-            state=self.state, zones=tuple(self.zones), zip3_zones=tuple(sorted(self.zip3.items()))
-        )
-
-
-ROW_MODELS: dict[str, type[RuleIn]] = {
-    "calling_windows": CallingWindowIn,
-    "restricted_days": RestrictedDayIn,
-    "frequency_caps": FrequencyCapIn,
-    "dnc_lists": DncListIn,
-    "ebr": EbrIn,
-    "consent": ConsentIn,
-    "abandonment": AbandonmentIn,
-    "emergency_bans": EmergencyBanIn,
-}
+def base_id(rule_id: str) -> str:
+    """The rule id without its version suffix: ``US-CT-CALLING-WINDOW-V2`` → ``…-WINDOW``."""
+    return _VERSION_SUFFIX.sub("", rule_id)
 
 
 def default_rule_dir() -> Path:
@@ -297,50 +96,82 @@ def load_rule_set(base: Path | None = None, overrides: Iterable[Path] = ()) -> R
     """Load, validate and index the rule data, plus any override directories."""
     base = base or default_rule_dir()
     dirs = [base, *overrides]
-    families: dict[str, list[Any]] = {f: [] for f in FAMILY_FILES}
-    examples: list[tuple[str, ExampleIn]] = []
-    zones: dict[str, m.StateTimeZones] = {}
     digest = hashlib.sha256()
-    for directory in dirs:
-        if not directory.is_dir():
-            raise InvalidRuleFile("rule directory does not exist", details={"file": str(directory)})
-        for family, filename in FAMILY_FILES.items():
-            path = directory / filename
-            if not path.exists():
-                continue
-            for row in _read_rows(path, ROW_MODELS[family], digest):
-                families[family].append(_to_core(path, row))
-                examples.extend((row.id, ex) for ex in row.examples)
-        tz_path = directory / TIME_ZONES_FILE
-        if tz_path.exists():
-            for tz_row in _read_zones(tz_path, digest):
-                zones[tz_row.state] = tz_row.to_core()
-    version = (base / "VERSION").read_text(encoding="utf-8").strip()
+    rows = load_rows(base, dirs[1:], digest)
+    zones = {z.state: z.to_core() for z in _read_zones(base / TIME_ZONES_FILE, digest)}
+    for directory in dirs[1:]:
+        if (directory / TIME_ZONES_FILE).exists():
+            raise InvalidRuleFile(
+                "an override cannot change time zones (they are geography, not policy)",
+                details={"file": str(directory / TIME_ZONES_FILE), "field": "(file)"},
+            )
+    version = read_version(base)
     if len(dirs) > 1:
         version += "+overrides"
-    all_rows = [row for rows in families.values() for row in rows]
-    check_overlaps(all_rows, {})
+    families: dict[str, list[Any]] = {family: [] for family in FAMILY_FILES}
+    for loaded in rows:
+        families[loaded.family].append(_to_core(loaded))
     return RuleSet(
         version=version,
         content_hash=digest.hexdigest(),
-        time_zones=tuple(zones.values()),
-        **{family: tuple(rows) for family, rows in families.items()},  # type: ignore[arg-type]
+        time_zones=tuple(zones[s] for s in sorted(zones)),
+        **{family: tuple(found) for family, found in families.items()},
     )
+
+
+def load_rows(base: Path, overrides: Iterable[Path] = (), digest: Any = None) -> list[LoadedRow]:
+    """Every validated row of the base and override directories, cross-checked."""
+    digest = digest if digest is not None else hashlib.sha256()
+    rows: list[LoadedRow] = []
+    for position, directory in enumerate([base, *overrides]):
+        _check_directory(directory, shipped=position == 0)
+        for family, filename in FAMILY_FILES.items():
+            path = directory / filename
+            if path.exists():
+                rows.extend(
+                    LoadedRow(family, path, row, position == 0)
+                    for row in _read_rows(path, ROW_MODELS[family], digest)
+                )
+    _check_ids(rows)
+    _check_versions(rows)
+    _check_single_settings(rows)
+    return rows
 
 
 def load_examples(base: Path | None = None) -> list[tuple[str, ExampleIn]]:
     """Every (rule id, example) pair in the rule data, for the examples test and docs."""
-    base = base or default_rule_dir()
-    out: list[tuple[str, ExampleIn]] = []
-    for family, filename in FAMILY_FILES.items():
-        path = base / filename
-        if path.exists():
-            out.extend(
-                (row.id, ex)
-                for row in _read_rows(path, ROW_MODELS[family], hashlib.sha256())
-                for ex in row.examples
-            )
-    return out
+    rows = load_rows(base or default_rule_dir())
+    return [(loaded.row.id, example) for loaded in rows for example in loaded.row.examples]
+
+
+def read_version(directory: Path) -> str:
+    """The rule set's calendar version from ``VERSION``."""
+    path = directory / VERSION_FILE
+    if not path.is_file():
+        raise InvalidRuleFile("the rule directory has no VERSION file", details={"file": str(path)})
+    version = path.read_text(encoding="utf-8").strip()
+    if not VERSION_PATTERN.fullmatch(version):
+        raise InvalidRuleFile(
+            f"VERSION {version[:40]!r} is not a calendar version YYYY.MM.PATCH",
+            details={"file": str(path), "field": "version"},
+        )
+    return version
+
+
+def _check_directory(directory: Path, *, shipped: bool) -> None:
+    if not directory.is_dir():
+        raise InvalidRuleFile("rule directory does not exist", details={"file": str(directory)})
+    names = {p.name for p in directory.glob("*.toml")}
+    unknown = sorted(names - _KNOWN_FILES)
+    if unknown:
+        raise InvalidRuleFile(
+            f"unknown rule file {unknown[0]}; rule files are {sorted(_KNOWN_FILES)}",
+            details={"file": str(directory / unknown[0]), "field": "(file)"},
+        )
+    if not shipped and not names:
+        raise InvalidRuleFile(
+            "the override directory holds no rule files", details={"file": str(directory)}
+        )
 
 
 def _read_toml(path: Path, digest: Any) -> dict[str, Any]:
@@ -350,7 +181,8 @@ def _read_toml(path: Path, digest: Any) -> dict[str, Any]:
         return tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidRuleFile(
-            f"{path.name} is not valid TOML: {exc}", details={"file": str(path)}
+            f"{path.name} is not valid TOML: {exc}",
+            details={"file": str(path), "rule": "(none)", "field": "(syntax)"},
         ) from exc
 
 
@@ -359,45 +191,139 @@ def _read_rows(path: Path, model: type[RuleIn], digest: Any) -> list[RuleIn]:
     unknown = set(data) - {"rule"}
     if unknown:
         raise InvalidRuleFile(
-            f"{path.name} has unknown top-level keys {sorted(unknown)}",
-            details={"file": str(path)},
+            f"{path.name} has unknown top-level keys {sorted(unknown)}; rows are [[rule]] tables",
+            details={"file": str(path), "field": sorted(unknown)[0]},
         )
-    rows = []
-    for position, raw_row in enumerate(data.get("rule", []), start=1):
-        rule_id = raw_row.get("id", f"#{position}") if isinstance(raw_row, dict) else f"#{position}"
+    raw_rows = data.get("rule", [])
+    if not isinstance(raw_rows, list):
+        raise InvalidRuleFile(
+            f"{path.name}: rule must be an array of tables ([[rule]])",
+            details={"file": str(path), "field": "rule"},
+        )
+    return [_validate(path, model, raw, n) for n, raw in enumerate(raw_rows, start=1)]
+
+
+def _validate(path: Path, model: type[RuleIn], raw: Any, position: int) -> RuleIn:
+    rule_id = str(raw.get("id", f"#{position}")) if isinstance(raw, dict) else f"#{position}"
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(row)"
+        raise InvalidRuleFile(
+            f"{path.name}: rule {rule_id}: field {field}: {first['msg']}",
+            details={"file": str(path), "rule": rule_id, "field": field},
+        ) from exc
+
+
+def _to_core(loaded: LoadedRow) -> Any:
+    return loaded.row.to_core()  # type: ignore[attr-defined]
+
+
+def _check_ids(rows: list[LoadedRow]) -> None:
+    seen: dict[str, LoadedRow] = {}
+    for loaded in rows:
+        first = seen.setdefault(loaded.row.id, loaded)
+        if first is loaded:
+            continue
+        why = "is used twice"
+        if first.shipped and not loaded.shipped:
+            why = "is a shipped rule; an override may add rules, never replace them"
+        raise InvalidRuleFile(
+            f"{loaded.path.name}: rule {loaded.row.id} {why} (also in {first.path})",
+            details={
+                "file": str(loaded.path),
+                "rule": loaded.row.id,
+                "field": "id",
+                "other_file": str(first.path),
+            },
+        )
+
+
+def _check_versions(rows: list[LoadedRow]) -> None:
+    versions: dict[str, list[LoadedRow]] = defaultdict(list)
+    for loaded in rows:
+        versions[base_id(loaded.row.id)].append(loaded)
+    for group in versions.values():
+        head = group[0]
+        for other in group[1:]:
+            if (other.family, other.row.jurisdiction) != (head.family, head.row.jurisdiction):
+                raise InvalidRuleFile(
+                    f"{other.path.name}: rule {other.row.id} is a version of {head.row.id} "
+                    "but of another family or jurisdiction",
+                    details={"file": str(other.path), "rule": other.row.id, "field": "id"},
+                )
+        _no_overlap(group, "versions of one rule")
+
+
+def _check_single_settings(rows: list[LoadedRow]) -> None:
+    settings: dict[tuple[object, ...], list[LoadedRow]] = defaultdict(list)
+    for loaded in rows:
+        key = _setting_key(loaded)
+        if key is not None:
+            settings[key].append(loaded)
+    for group in settings.values():
+        _no_overlap(group, "settings of one list, EBR or abandonment rule")
+
+
+def _setting_key(loaded: LoadedRow) -> tuple[object, ...] | None:
+    row: Any = loaded.row
+    if loaded.family == "ebr":
+        return ("ebr", row.jurisdiction)
+    if loaded.family == "dnc_lists":
+        return ("dnc_lists", row.jurisdiction, row.list_name, row.scope())
+    if loaded.family == "abandonment":
+        return ("abandonment", row.jurisdiction, row.scope())
+    return None
+
+
+def _no_overlap(group: list[LoadedRow], what: str) -> None:
+    ordered = sorted(group, key=lambda r: r.row.effective_from)
+    for before, after in pairwise(ordered):
+        end = before.row.effective_to
+        if end is None or end > after.row.effective_from:
+            raise InvalidRuleFile(
+                f"{after.path.name}: rule {after.row.id} and rule {before.row.id} are {what} "
+                f"and their effective ranges overlap ({before.row.id} runs until "
+                f"{end or 'further notice'}, {after.row.id} starts {after.row.effective_from})",
+                details={
+                    "file": str(after.path),
+                    "rule": after.row.id,
+                    "field": "effective_from",
+                    "other_rule": before.row.id,
+                    "other_file": str(before.path),
+                },
+            )
+
+
+def _read_zones(path: Path, digest: Any) -> list[StateZonesIn]:
+    if not path.exists():
+        return []
+    data = _read_toml(path, digest)
+    unknown = set(data) - {"state"}
+    if unknown:
+        raise InvalidRuleFile(
+            f"{path.name} has unknown top-level keys {sorted(unknown)}; rows are [[state]] tables",
+            details={"file": str(path), "field": sorted(unknown)[0]},
+        )
+    out: list[StateZonesIn] = []
+    seen: set[str] = set()
+    for raw in data.get("state", []):
+        label = str(raw.get("state", "?")) if isinstance(raw, dict) else "?"
         try:
-            rows.append(model.model_validate(raw_row))
+            row = StateZonesIn.model_validate(raw)
         except ValidationError as exc:
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first["loc"]) or "(row)"
             raise InvalidRuleFile(
-                f"{path.name}: rule {rule_id}: field {field}: {first['msg']}",
-                details={"file": str(path), "rule": rule_id, "field": field},
+                f"{path.name}: state {label}: field {field}: {first['msg']}",
+                details={"file": str(path), "rule": label, "field": field},
             ) from exc
-    return rows
-
-
-def _to_core(path: Path, row: RuleIn) -> Any:
-    try:
-        return row.to_core()  # type: ignore[attr-defined]
-    except ValueError as exc:
-        raise InvalidRuleFile(
-            f"{path.name}: rule {row.id}: {exc}",
-            details={"file": str(path), "rule": row.id, "field": "(row)"},
-        ) from exc
-
-
-def _read_zones(path: Path, digest: Any) -> list[StateZonesIn]:
-    data = _read_toml(path, digest)
-    out = []
-    for raw_row in data.get("state", []):
-        try:
-            out.append(StateZonesIn.model_validate(raw_row))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"])
+        if row.state in seen:
             raise InvalidRuleFile(
-                f"{path.name}: state {raw_row.get('state', '?')}: field {field}: {first['msg']}",
-                details={"file": str(path), "rule": str(raw_row.get("state")), "field": field},
-            ) from exc
+                f"{path.name}: state {row.state} is listed twice",
+                details={"file": str(path), "rule": row.state, "field": "state"},
+            )
+        seen.add(row.state)
+        out.append(row)
     return out

@@ -80,6 +80,17 @@ class MemoryConsents:
         """Consents of a number to a seller."""
         return tuple(c for c in self.rows if c.phone == phone and c.seller == seller)
 
+    def consents_for_numbers(
+        self, phones: npt.NDArray[np.int64], seller: str
+    ) -> dict[int, tuple[Consent, ...]]:
+        """Consents of many numbers to a seller, oldest first; numbers without any left out."""
+        wanted = {int(p) for p in phones}
+        found: dict[int, list[Consent]] = {}
+        for c in sorted(self.rows, key=lambda c: c.at):
+            if c.phone in wanted and c.seller == seller:
+                found.setdefault(c.phone, []).append(c)
+        return {phone: tuple(items) for phone, items in found.items()}
+
     def add(self, consents: Iterable[Consent]) -> int:
         """Store consents."""
         new = list(consents)
@@ -106,6 +117,17 @@ class MemoryHistory:
         """Attempts since ``since``, oldest first."""
         found = [a for a in self.rows if a.phone == phone and a.seller == seller and a.at >= since]
         return tuple(sorted(found, key=lambda a: a.at))
+
+    def recent_for_numbers(
+        self, phones: npt.NDArray[np.int64], seller: str, since: datetime
+    ) -> dict[int, tuple[PastAttempt, ...]]:
+        """``recent`` for many numbers; numbers without attempts left out."""
+        wanted = {int(p) for p in phones}
+        found: dict[int, list[PastAttempt]] = {}
+        for a in sorted(self.rows, key=lambda a: a.at):
+            if a.phone in wanted and a.seller == seller and a.at >= since:
+                found.setdefault(a.phone, []).append(a)
+        return {phone: tuple(items) for phone, items in found.items()}
 
     def add(self, attempts: Sequence[PastAttempt], source: str) -> int:
         """Store attempts."""
@@ -142,6 +164,10 @@ class MemoryReassigned:
     def disconnected_at(self, phone: int) -> datetime | None:
         """When the number was disconnected."""
         return self.rows.get(phone)
+
+    def disconnected_for_numbers(self, phones: npt.NDArray[np.int64]) -> dict[int, datetime]:
+        """Disconnections of many numbers; numbers never disconnected left out."""
+        return {int(p): self.rows[int(p)] for p in phones if int(p) in self.rows}
 
 
 @dataclass

@@ -40,6 +40,15 @@ class ClockCheck(Check, Protocol):
         ...
 
 
+@runtime_checkable
+class NotingCheck(Check, Protocol):
+    """A check that also explains what it did not apply (for example a list exemption)."""
+
+    def notes(self, ctx: CheckContext) -> list[str]:
+        """Lines for the decision's ``notes``; empty when there is nothing to say."""
+        ...
+
+
 @lru_cache(maxsize=64)
 def zone(name: str) -> ZoneInfo:
     """A cached IANA time zone."""

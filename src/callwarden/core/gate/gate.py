@@ -8,12 +8,14 @@ the earliest instant every clock check allows (``next_allowed_at``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from callwarden.core.decision import CLOCK_CODES, Decision, Reason, ReasonCode
 from callwarden.core.gate import jurisdiction
-from callwarden.core.gate.check import HORIZON, Check, ClockCheck
+from callwarden.core.gate.check import HORIZON, Check, ClockCheck, NotingCheck
 from callwarden.core.gate.context import CheckContext, Facts, SellerPolicy
+from callwarden.core.gate.needs import FactNeeds, NeedsFinder
 from callwarden.core.gate.numbering import NumberingPlan, e164, normalize
 from callwarden.core.rules.ruleset import RuleSet
 from callwarden.core.types import Attempt
@@ -34,6 +36,8 @@ class Gate:
         self.rules = rules
         self.checks = tuple(checks)
         self._clock_checks = tuple(c for c in checks if isinstance(c, ClockCheck))
+        self._noting_checks = tuple(c for c in checks if isinstance(c, NotingCheck))
+        self._needs = NeedsFinder()
 
     def national(self, phone: str) -> int | None:
         """The valid 10-digit national number, or None when the phone is invalid."""
@@ -43,6 +47,33 @@ class Gate:
             return None
         return number if self.plan.is_valid(number) else None
 
+    def context(
+        self, attempt: Attempt, number: int, facts: Facts, policy: SellerPolicy | None = None
+    ) -> CheckContext:
+        """The context of a valid attempt: its candidate jurisdictions, rules and facts.
+
+        List hits of states that are not candidates are dropped here: another state's
+        list says nothing about this attempt, and no check should see it.
+        """
+        candidates = jurisdiction.candidates(number, attempt.address, self.plan, self.rules)
+        states = {c.state for c in candidates if c.state}
+        hits = facts.dnc_hits
+        relevant = frozenset(h for h in hits if not h.startswith("state:") or h[6:] in states)
+        if relevant != hits:
+            facts = replace(facts, dnc_hits=relevant)
+        return CheckContext(
+            attempt=attempt,
+            national=number,
+            candidates=candidates,
+            rules=self.rules,
+            facts=facts,
+            policy=policy or SellerPolicy(),
+        )
+
+    def needs(self, attempt: Attempt, number: int, dnc_hits: frozenset[str]) -> FactNeeds:
+        """Which stored facts the decision of a valid attempt can depend on."""
+        return self._needs(self.context(attempt, number, Facts(dnc_hits=dnc_hits)))
+
     def decide(
         self, attempt: Attempt, facts: Facts, policy: SellerPolicy | None = None
     ) -> Decision:
@@ -50,14 +81,7 @@ class Gate:
         number = self.national(attempt.phone)
         if number is None:
             return self._invalid(attempt)
-        ctx = CheckContext(
-            attempt=attempt,
-            national=number,
-            candidates=jurisdiction.candidates(number, attempt.address, self.plan, self.rules),
-            rules=self.rules,
-            facts=facts,
-            policy=policy or SellerPolicy(),
-        )
+        ctx = self.context(attempt, number, facts, policy)
         reasons = self._run(ctx)
         next_at = None
         if reasons and all(r.code in CLOCK_CODES for r in reasons):
@@ -70,6 +94,7 @@ class Gate:
             jurisdictions=ctx.candidates,
             rule_set=self.rules.label,
             phone_e164=e164(number),
+            notes=tuple(note for check in self._noting_checks for note in check.notes(ctx)),
         )
 
     def _run(self, ctx: CheckContext) -> list[Reason]:

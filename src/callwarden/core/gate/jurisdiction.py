@@ -32,15 +32,17 @@ def candidates(
         found.extend(JurisdictionCandidate(state=state, tz=z, source="number") for z in zones)
     elif zones:
         found.extend(JurisdictionCandidate(state=None, tz=z, source="number") for z in zones)
+    else:
+        # The number says nothing about where it rings: every US zone stays a candidate,
+        # whatever the address adds (an address can only add candidates, never remove one).
+        found.extend(
+            JurisdictionCandidate(state=None, tz=z, source="fallback") for z in ALL_US_ZONES
+        )
     if address is not None and address.state:
         addr_state = address.state.upper()
         if addr_state in US_STATES:
             for tz in _state_zones(addr_state, address.zip, rules):
                 found.append(JurisdictionCandidate(state=addr_state, tz=tz, source="address"))
-    if not found:
-        found.extend(
-            JurisdictionCandidate(state=None, tz=z, source="fallback") for z in ALL_US_ZONES
-        )
     unique: dict[tuple[str | None, str], JurisdictionCandidate] = {}
     for cand in found:
         unique.setdefault((cand.state, cand.tz), cand)

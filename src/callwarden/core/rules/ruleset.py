@@ -53,7 +53,7 @@ class RuleSet:
     emergency_bans: tuple[EmergencyBanRule, ...] = ()
     time_zones: tuple[StateTimeZones, ...] = ()
     _index: dict[tuple[str, str], tuple[object, ...]] = field(
-        default_factory=dict, repr=False, compare=False
+        default_factory=dict, init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:

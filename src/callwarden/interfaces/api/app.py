@@ -1,26 +1,72 @@
-"""The FastAPI application factory; nothing is built at import time."""
+"""The FastAPI application factory; nothing is built at import time.
+
+Every router under ``/v1`` must guard its routes with ``security.require(...)`` (a test calls
+every route without a key and expects 401). To add one, import it and add one
+``api.include_router(<module>.router, prefix="/v1")`` line in ``_include_routers``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from callwarden.bootstrap import App, bootstrap
 from callwarden.config import Settings
+from callwarden.interfaces.api.access_log import AccessLogMiddleware
 from callwarden.interfaces.api.errors import install_error_handlers
-from callwarden.interfaces.api.routes import check, health
+from callwarden.interfaces.api.limits import BodyLimitMiddleware
+from callwarden.interfaces.api.routes import (
+    check,
+    consents,
+    dnc,
+    emergencies,
+    health,
+    history,
+    rules,
+    scrub,
+)
+
+DESCRIPTION = """\
+Contact-center compliance: the pre-contact gate, DNC lists, consent, call history and rules.
+
+Every route but `/healthz` and `/readyz` needs an API key (`callwarden apikey create`), sent as
+`Authorization: Bearer <key>` or `X-API-Key: <key>`. Errors are
+`{"error": {"code", "message", "details", "request_id"}}` with a stable `code`.
+"""
 
 
 def create_app(settings: Settings | None = None, app: App | None = None) -> FastAPI:
     """Build the API around a composed application."""
     composed = app or bootstrap(settings)
-    api = FastAPI(
-        title="callwarden",
-        version="0.1.0",
-        description="Contact-center compliance: pre-contact gate, DNC lists, consent, history.",
-    )
+    api = FastAPI(title="callwarden", version="0.1.0", description=DESCRIPTION, lifespan=_warm_up)
     composed.engine  # noqa: B018 - migrate the database before serving
     api.state.cw = composed
     install_error_handlers(api)
-    api.include_router(health.router)
-    api.include_router(check.router, prefix="/v1")
+    _include_routers(api, composed.settings)
+    # Added last = outermost: the access log sees every request, 413s included.
+    api.add_middleware(BodyLimitMiddleware, max_body_bytes=composed.settings.max_body_bytes)
+    api.add_middleware(AccessLogMiddleware)
     return api
+
+
+@asynccontextmanager
+async def _warm_up(api: FastAPI) -> AsyncIterator[None]:
+    """At server start, load the rule set, numbering plan and lists before the first request."""
+    await run_in_threadpool(lambda: (api.state.cw.checker, api.state.cw.apikeys))
+    yield
+
+
+def _include_routers(api: FastAPI, settings: Settings) -> None:
+    """Mount the health probes at the root and every resource router under ``/v1``."""
+    api.include_router(health.router)
+    inline = settings.db_url.startswith("sqlite")
+    api.include_router(check.make_router(settings.max_batch, inline_reads=inline), prefix="/v1")
+    api.include_router(rules.router, prefix="/v1")
+    api.include_router(consents.router, prefix="/v1")
+    api.include_router(history.router, prefix="/v1")
+    api.include_router(emergencies.router, prefix="/v1")
+    api.include_router(dnc.router, prefix="/v1")
+    api.include_router(scrub.router, prefix="/v1")

@@ -1,0 +1,149 @@
+"""2. DNC membership alone, one number at a time: ``DncStore.contains``.
+
+Measured on the prepared home's national list (the bitmap backend) and on the same numbers
+held by the sorted-array backend, 30 % hits, each call timed on its own after a warm-up.
+
+Peers: a Python ``set`` of int (of the whole registry up to 50 million numbers, beyond which a
+set no longer fits beside the rest: about 15 GB at 250 million) and a parameterized DuckDB
+point query on the registry table.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from benchmarks._data import ensure_dataset
+from benchmarks._duck import ensure_registry_db
+from benchmarks._harness import (
+    Context,
+    Row,
+    fmt_bytes,
+    fmt_us,
+    percentiles_us,
+    progress,
+    run_worker,
+    time_each,
+)
+from benchmarks._home import ensure_home, fact_numbers
+
+TARGET_US = 1.0
+SET_LIMIT = 50_000_000
+DUCK_QUERIES = 10_000
+
+
+def run(ctx: Context) -> list[Row]:
+    """Point lookups on both backends and the two peers, each in a fresh process."""
+    data = ensure_dataset(ctx)
+    home = ensure_home(ctx)
+    probes = ctx.workdir / "membership-probes.npy"
+    np.save(probes, _probes(fact_numbers(data), ctx.micro_count))
+    registry = str(data.path("registry_npy"))
+    progress(f"membership: {ctx.micro_count:,} DncStore.contains calls per backend")
+    bitmap = run_worker(
+        ctx,
+        "dnc_membership",
+        "measure_store",
+        home=str(home.path),
+        probes=str(probes),
+        backend="bitmap",
+    )
+    sorted_ = run_worker(
+        ctx,
+        "dnc_membership",
+        "measure_store",
+        home=str(home.path),
+        probes=str(probes),
+        backend="sorted",
+        registry=registry,
+    )
+    progress("membership peer: Python set")
+    pyset = run_worker(ctx, "dnc_membership", "measure_set", registry=registry, probes=str(probes))
+    db, _ = ensure_registry_db(ctx, data.path("registry_txt"), data.registry_count)
+    progress("membership peer: DuckDB point queries")
+    sample = np.load(probes)[: min(DUCK_QUERIES, ctx.micro_count // 10)].tolist()
+    duck = run_worker(ctx, "_duck", "point_queries", db=str(db), numbers=sample)
+    rows = []
+    for label, ours in (("bitmap", bitmap), ("sorted array", sorted_)):
+        p99 = ours.result["p99_us"]
+        for peer_name, peer in (
+            (f"Python set of {pyset.result['size']:,} ints", pyset),
+            ("DuckDB parameterized point query", duck),
+        ):
+            rows.append(
+                Row(
+                    benchmark=f"2. DNC membership, one number, {label} (DncStore.contains)",
+                    figure=f"p50 {fmt_us(ours.result['p50_us'])} / p99 {fmt_us(p99)}",
+                    peer=peer_name,
+                    peer_figure=f"p50 {fmt_us(peer.result['p50_us'])} / p99 "
+                    f"{fmt_us(peer.result['p99_us'])}",
+                    ratio=peer.result["p99_us"] / p99,
+                    target="< 1 µs",
+                    passed=p99 < TARGET_US,
+                    peak=f"{fmt_bytes(ours.peak_bytes)} / {fmt_bytes(peer.peak_bytes)}",
+                    note=f"{ours.result['count']:,} lookups ({peer.result['count']:,} for the "
+                    f"peer), p99 judged; {ours.result['note']}",
+                )
+            )
+    return rows
+
+
+def _probes(called: npt.NDArray[np.int64], count: int) -> npt.NDArray[np.int64]:
+    """``count`` lookups over the called numbers (30 % on the registry), shuffled."""
+    rng = np.random.default_rng(17)
+    return np.asarray(called[rng.integers(0, called.size, size=count)], dtype=np.int64)
+
+
+def _time_calls(lookup: Any, probes: list[int]) -> tuple[float, float, int]:
+    for value in probes[:2_000]:
+        lookup(value)
+    samples, found = time_each(lookup, probes)
+    p50, p99 = percentiles_us(samples)
+    return p50, p99, sum(map(bool, found))
+
+
+def measure_store(home: str, probes: str, backend: str, registry: str = "") -> dict[str, Any]:
+    """``DncStore.contains`` per call on the national list, or on a sorted-array copy."""
+    os.environ["CALLWARDEN_HOME"] = home
+    from callwarden.bootstrap import bootstrap
+
+    store = bootstrap().dnc
+    if backend == "sorted":
+        store = _sorted_store(Path(home).parent / "sorted-store", registry)
+    used = store.lists()["national"].backend
+    if used != backend:
+        msg = f"the national list uses the {used} backend, not {backend}"
+        raise RuntimeError(msg)
+    values = [int(v) for v in np.load(probes)]
+    p50, p99, hits = _time_calls(functools.partial(store.contains, "national"), values)
+    note = f"backend {used}, {store.lists()['national'].count:,} numbers"
+    return {"p50_us": p50, "p99_us": p99, "count": len(values), "hits": hits, "note": note}
+
+
+def _sorted_store(root: Path, registry: str) -> Any:
+    """A store that keeps the same numbers as a sorted array (built once, then reused)."""
+    from datetime import UTC, datetime
+
+    from callwarden.storage.dnc_store import DncStore
+
+    store = DncStore(root, bitmap_threshold=2**62)
+    numbers = np.load(registry, mmap_mode="r")
+    current = store.lists().get("national")
+    if current is None or current.count != numbers.size:
+        source = {"name": Path(registry).name}
+        store.replace("national", np.asarray(numbers), datetime.now(UTC), source)
+    return store
+
+
+def measure_set(registry: str, probes: str) -> dict[str, Any]:
+    """``int in set`` per call, the set holding up to 50 million registry numbers."""
+    numbers = np.load(registry, mmap_mode="r")
+    members = set(numbers[:SET_LIMIT].tolist())
+    values = [int(v) for v in np.load(probes)]
+    p50, p99, _ = _time_calls(members.__contains__, values)
+    return {"p50_us": p50, "p99_us": p99, "count": len(values), "size": len(members)}

@@ -1,0 +1,111 @@
+"""Which of a person's consents a check may rely on at an instant.
+
+A consent counts when it was given to the attempt's seller, had been given and not yet revoked
+at the instant, and was not given before the number was permanently disconnected (a reassigned
+number does not carry the former subscriber's consent; 47 CFR 64.1200(m)). An established
+business relationship lasts only the EBR rule's months after the purchase or inquiry (the
+asking rule's state's EBR rule where it has one, else the federal one), and ends when the
+number is on the seller's own do-not-call list (47 CFR 64.1200(f)(5); 16 CFR 310.2).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from datetime import datetime
+
+from callwarden.core.gate._rows import utc
+from callwarden.core.gate.context import CheckContext
+from callwarden.core.rules.model import FEDERAL, EbrRule
+from callwarden.core.types import Consent, ConsentKind
+
+EBR_KINDS = frozenset({ConsentKind.EBR_PURCHASE, ConsentKind.EBR_INQUIRY})
+
+LABELS = {
+    ConsentKind.WRITTEN: "prior express written consent",
+    ConsentKind.EXPRESS: "prior express consent",
+    ConsentKind.EBR_PURCHASE: "an established business relationship by purchase",
+    ConsentKind.EBR_INQUIRY: "an established business relationship by inquiry",
+}
+
+
+def describe(kinds: Iterable[ConsentKind]) -> str:
+    """The kinds in words, in a stable order ("a or b")."""
+    order = list(ConsentKind)
+    words = [LABELS[k] for k in sorted(kinds, key=order.index)]
+    return " or ".join(words) if words else "no kind of consent"
+
+
+def given(ctx: CheckContext, instant: datetime) -> list[Consent]:
+    """Consents to the attempt's seller given by ``instant`` and not voided by reassignment."""
+    at = utc(instant)
+    seller = ctx.attempt.seller
+    return [
+        c
+        for c in ctx.facts.consents
+        if c.seller == seller and utc(c.at) <= at and not predates_reassignment(ctx, c, at)
+    ]
+
+
+def usable(
+    ctx: CheckContext,
+    kinds: frozenset[ConsentKind],
+    instant: datetime,
+    jurisdiction: str = FEDERAL,
+) -> list[Consent]:
+    """Consents of the given kinds the attempt may rely on at ``instant``.
+
+    ``jurisdiction`` is that of the rule asking: a state rule measures an established
+    business relationship by the state's EBR rule where it has one, else by the federal one.
+    """
+    if not kinds:
+        return []
+    at = utc(instant)
+    ebr = ebr_rule(ctx, jurisdiction, at) if kinds & EBR_KINDS else None
+    out = []
+    for c in given(ctx, at):
+        if c.kind not in kinds or not c.active_at(at):
+            continue
+        if c.kind in EBR_KINDS and not _ebr_lasts(ctx, c, ebr, at):
+            continue
+        out.append(c)
+    return out
+
+
+def ebr_rule(ctx: CheckContext, jurisdiction: str, instant: datetime) -> EbrRule | None:
+    """The EBR rule in force for a rule of ``jurisdiction``: the state's own, else federal."""
+    state = None if jurisdiction == FEDERAL else jurisdiction.removeprefix("US-")
+    rows: list[EbrRule] = ctx.rules.rows("ebr", [state], utc(instant).date())
+    own = [r for r in rows if r.meta.jurisdiction == jurisdiction]
+    federal = [r for r in rows if r.meta.jurisdiction == FEDERAL]
+    found = own or federal
+    return found[0] if found else None
+
+
+def predates_reassignment(ctx: CheckContext, consent: Consent, instant: datetime) -> bool:
+    """Whether the number was disconnected, by ``instant``, after the consent was given."""
+    disconnected = ctx.facts.reassigned_at
+    if disconnected is None or utc(disconnected) > utc(instant):
+        return False
+    return utc(consent.at) < utc(disconnected)
+
+
+def ebr_end(consent: Consent, rule: EbrRule) -> datetime:
+    """When an established business relationship ends (exclusive) under ``rule``."""
+    if consent.kind is ConsentKind.EBR_PURCHASE:
+        return add_months(consent.at, rule.purchase_months)
+    return add_months(consent.at, rule.inquiry_months)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same wall-clock time ``months`` later, on the month's last day when it is shorter."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _ebr_lasts(ctx: CheckContext, consent: Consent, rule: EbrRule | None, at: datetime) -> bool:
+    if rule is None or "internal" in ctx.facts.dnc_hits:
+        return False
+    return at < utc(ebr_end(consent, rule))

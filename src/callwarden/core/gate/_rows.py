@@ -1,0 +1,103 @@
+"""Rule rows that apply to an attempt: in force on the local day, and in scope.
+
+Shared by the checks. A row applies to a candidate jurisdiction when it is federal or of the
+candidate's state, is in force on the candidate's local date, and its scope covers the
+attempt's purpose, channel, method and line type.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Generic, Protocol, TypeVar
+
+from callwarden.core.gate.check import zone
+from callwarden.core.gate.context import CheckContext
+from callwarden.core.rules.model import FEDERAL, RuleMeta, Scope
+from callwarden.core.rules.ruleset import RuleSet
+
+
+class Scoped(Protocol):
+    """A rule row with a scope."""
+
+    @property
+    def meta(self) -> RuleMeta:
+        """Identity, place, dates and citation."""
+        ...
+
+    @property
+    def scope(self) -> Scope:
+        """Which attempts the row covers."""
+        ...
+
+
+S = TypeVar("S", bound=Scoped)
+
+
+class Applicable(Generic[S]):
+    """The rows of one family that apply to an attempt, memoized per rule set.
+
+    A check keeps one per family it reads. The answer depends only on the rule set, the
+    jurisdiction, the day and the attempt's purpose, channel, method and line type, so it is
+    computed once per such key (the memo is bounded and starts over with another rule set).
+    """
+
+    LIMIT = 4096
+
+    def __init__(self, family: str) -> None:
+        """Memoize rows of ``family`` (a ``RuleSet`` field name such as ``"dnc_lists"``)."""
+        self.family = family
+        self._state: tuple[RuleSet | None, dict[tuple[object, ...], tuple[S, ...]]] = (None, {})
+
+    def at(self, ctx: CheckContext, state: str | None, day: date) -> tuple[S, ...]:
+        """Federal rows and rows of ``state`` in force on ``day`` that cover the attempt."""
+        a = ctx.attempt
+        memo = self._memo(ctx.rules)
+        key = (state, day, a.purpose, a.channel, a.method, a.line_type)
+        found = memo.get(key)
+        if found is None:
+            rows: list[S] = ctx.rules.rows(self.family, [state], day)
+            found = tuple(
+                r for r in rows if r.scope.covers(a.purpose, a.channel, a.method, a.line_type)
+            )
+            memo[key] = found
+        return found
+
+    def across(self, ctx: CheckContext, instant: datetime) -> tuple[S, ...]:
+        """Rows that apply in any candidate's jurisdiction on its local date, each once.
+
+        Federal rows come first, then state rows, each group ordered by rule id.
+        """
+        places = tuple(
+            (cand.state, instant.astimezone(zone(cand.tz)).date()) for cand in ctx.candidates
+        )
+        a = ctx.attempt
+        memo = self._memo(ctx.rules)
+        key = ("across", places, a.purpose, a.channel, a.method, a.line_type)
+        found = memo.get(key)
+        if found is None:
+            unique: dict[str, S] = {}
+            for state, day in places:
+                for row in self.at(ctx, state, day):
+                    unique.setdefault(row.meta.id, row)
+            found = tuple(
+                sorted(unique.values(), key=lambda r: (r.meta.jurisdiction != FEDERAL, r.meta.id))
+            )
+            memo[key] = found
+        return found
+
+    def _memo(self, rules: RuleSet) -> dict[tuple[object, ...], tuple[S, ...]]:
+        known, memo = self._state
+        if known is not rules or len(memo) > self.LIMIT:
+            memo = {}
+            self._state = (rules, memo)
+        return memo
+
+
+def local_midnight(day: date, tz: str) -> datetime:
+    """The first instant of a local calendar day, in UTC."""
+    return datetime.combine(day, time(0), zone(tz)).astimezone(UTC)
+
+
+def utc(instant: datetime) -> datetime:
+    """The instant in UTC, so that arithmetic and comparisons ignore wall-clock folds."""
+    return instant.astimezone(UTC)

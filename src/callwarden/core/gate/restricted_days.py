@@ -1,0 +1,138 @@
+"""RESTRICTED_DAY: whole days without solicitation, in the called party's local date.
+
+Weekday bans (Sundays in Rhode Island, R.I. Gen. Laws 5-61-3.4; Sundays and holidays in Utah
+without prior express consent, Utah Code 13-25a-103) and legal-holiday bans (Pennsylvania,
+73 P.S. 2245(a)(10)) come from the rule data (``restricted_days``). Holidays are those of
+the row's calendar in the ``holidays`` package (``US`` or ``US-XX``), restricted to
+``holiday_names`` when the row lists them; a listed holiday's observed day counts too. A row
+marked ``unless_consent`` is lifted by the seller's prior express (or written) consent in
+force. Every candidate time zone's local date must be free of bans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from types import MappingProxyType
+
+import holidays
+
+from callwarden.core.decision import Reason, ReasonCode
+from callwarden.core.gate import _rows
+from callwarden.core.gate._consents import usable
+from callwarden.core.gate.check import HORIZON, reason, zone
+from callwarden.core.gate.context import CheckContext
+from callwarden.core.rules.model import RestrictedDayRule
+from callwarden.core.types import ConsentKind
+from callwarden.errors import InvalidRuleFile
+
+#: The consents that lift an ``unless_consent`` ban.
+LIFTING_CONSENTS = frozenset({ConsentKind.EXPRESS, ConsentKind.WRITTEN})
+_OBSERVED = " (observed)"
+
+
+class RestrictedDaysCheck:
+    """Deny on a banned weekday or holiday of any candidate's local date."""
+
+    name = "restricted_days"
+
+    def __init__(self) -> None:
+        """Start with an empty memo of the restricted-day rows."""
+        self._rows: _rows.Applicable[RestrictedDayRule] = _rows.Applicable("restricted_days")
+
+    def __call__(self, ctx: CheckContext) -> list[Reason]:
+        """One reason per (rule, candidate zone) whose ban covers the local date."""
+        out: list[Reason] = []
+        at = ctx.attempt.at
+        for cand in ctx.candidates:
+            local = at.astimezone(zone(cand.tz))
+            for rule, why in self._bans(ctx, cand.state, local.date(), at):
+                where = cand.state or cand.tz
+                message = f"{local:%A %Y-%m-%d} in {cand.tz} ({where}) is {why}"
+                out.append(reason(ReasonCode.RESTRICTED_DAY, rule.meta, message))
+        return out
+
+    def earliest(self, ctx: CheckContext, instant: datetime) -> datetime | None:
+        """The first instant at or after ``instant`` on an unrestricted day in every zone."""
+        current = _rows.utc(instant)
+        for _ in range(64):
+            moved = current
+            for cand in ctx.candidates:
+                nxt = self._next_free(ctx, cand.state, cand.tz, moved)
+                if nxt is None:
+                    return None
+                moved = max(moved, nxt)
+            if moved == current:
+                return current.astimezone(instant.tzinfo)
+            if moved - _rows.utc(instant) > HORIZON:
+                return None
+            current = moved
+        return None
+
+    def _next_free(
+        self, ctx: CheckContext, state: str | None, tz: str, instant: datetime
+    ) -> datetime | None:
+        """The start of the first unrestricted local day of one candidate, or ``instant``."""
+        today = instant.astimezone(zone(tz)).date()
+        for offset in range(HORIZON.days + 1):
+            day = today + timedelta(days=offset)
+            start = instant if offset == 0 else _rows.local_midnight(day, tz)
+            if not self._bans(ctx, state, day, start):
+                return start
+        return None
+
+    def _bans(
+        self, ctx: CheckContext, state: str | None, day: date, instant: datetime
+    ) -> list[tuple[RestrictedDayRule, str]]:
+        """The rules banning ``day`` for one candidate, each with why."""
+        out: list[tuple[RestrictedDayRule, str]] = []
+        lifted: bool | None = None
+        for rule in self._rows.at(ctx, state, day):
+            why = _why(rule, day)
+            if why is None:
+                continue
+            if rule.unless_consent:
+                if lifted is None:
+                    lifted = bool(usable(ctx, LIFTING_CONSENTS, instant))
+                if lifted:
+                    continue
+            out.append((rule, why))
+        return out
+
+
+def _why(rule: RestrictedDayRule, day: date) -> str | None:
+    if day.weekday() in rule.weekdays:
+        return f"a {day:%A}, when this rule bans calls"
+    if rule.holiday_calendar is None:
+        return None
+    name = holiday(rule, day)
+    return None if name is None else f"a holiday ({name}), when this rule bans calls"
+
+
+def holiday(rule: RestrictedDayRule, day: date) -> str | None:
+    """The name of the row's holiday on ``day``, or None when it is not one the row bans."""
+    if rule.holiday_calendar is None:
+        return None
+    names = calendar(rule.holiday_calendar, day.year).get(day)
+    if names is None:
+        return None
+    wanted = set(rule.holiday_names)
+    for name in names.split("; "):
+        if not wanted or name.removesuffix(_OBSERVED) in wanted:
+            return name
+    return None
+
+
+@lru_cache(maxsize=512)
+def calendar(name: str, year: int) -> Mapping[date, str]:
+    """The holidays of a ``US`` or ``US-XX`` calendar in one year (cached, read-only)."""
+    country, _, subdiv = name.partition("-")
+    try:
+        found = holidays.country_holidays(country, subdiv=subdiv or None, years=year)
+    except NotImplementedError as exc:
+        raise InvalidRuleFile(
+            f"holiday calendar {name!r} is not known to the holidays package",
+            details={"field": "holiday_calendar", "calendar": name},
+        ) from exc
+    return MappingProxyType(dict(found))

@@ -1,0 +1,422 @@
+"""The batch loop of ``scrub``: read a lead file in batches, scrub each, write each.
+
+CSV is read with ``pyarrow.csv.open_csv`` in blocks, every column as text (so a column whose
+first block looks numeric cannot fail on a later block, and phone notations and ZIP codes keep
+their leading zeros); Parquet with ``ParquetFile.iter_batches``. Output goes batch by batch
+through ``ParquetWriter`` or ``CSVWriter`` (where ``reasons`` is written as codes joined by
+``;``) to ``<output>.partial``, which is renamed to the output name only when every row is
+written. When reading fails half way (a broken line, bytes that are not UTF-8, a damaged
+Parquet page), the rows scrubbed so far stay in the ``.partial`` file and the error names it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import queue
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from callwarden.errors import CallwardenError, InvalidInput
+from callwarden.services.phone_column import masked
+from callwarden.services.scrub import (
+    ADDED_COLUMNS,
+    ScrubJob,
+    ScrubOptions,
+    ScrubService,
+    ScrubTally,
+    find_phone_column,
+    output_schema,
+)
+
+#: Bytes of CSV text parsed per block (about a quarter of a million lead rows).
+CSV_BLOCK_BYTES = 8 << 20
+#: Rows per Parquet batch read.
+PARQUET_BATCH_ROWS = 262_144
+#: Rows per row group written.
+ROW_GROUP_ROWS = 1 << 20
+_PARQUET_MAGIC = b"PAR1"
+#: Batches read ahead of, and written behind, the one being scrubbed.
+_DEPTH = 2
+_END = object()
+_ROW_TEXT = re.compile(r"(got \d+)(: .*)$")
+_QUOTED = re.compile(r"'[^']*'")
+
+#: Called after each batch with (rows done, total rows or None when unknown).
+Progress = Callable[[int, int | None], None]
+
+
+class FileFormat(enum.StrEnum):
+    """Lead file formats."""
+
+    CSV = "csv"
+    PARQUET = "parquet"
+
+
+def format_of(path: Path, given: str | None = None) -> FileFormat:
+    """The format named, or the one the file name (then, for inputs, its first bytes) says."""
+    if given:
+        try:
+            return FileFormat(given.lower())
+        except ValueError:
+            raise InvalidInput(f"unknown format {given!r}; expected csv or parquet") from None
+    name = path.name.lower()
+    if name.endswith((".parquet", ".pq")):
+        return FileFormat.PARQUET
+    if name.endswith((".csv", ".csv.gz", ".txt")):
+        return FileFormat.CSV
+    if path.is_file():
+        with path.open("rb") as handle:
+            return FileFormat.PARQUET if handle.read(4) == _PARQUET_MAGIC else FileFormat.CSV
+    raise InvalidInput(
+        f"cannot tell the format of {path.name!r}; name it .csv or .parquet",
+        details={"file": str(path)},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """An opened lead file: its schema, row count when known, and its batches."""
+
+    schema: pa.Schema
+    total_rows: int | None
+    batches: Callable[[], Iterator[pa.RecordBatch]]
+
+
+@contextlib.contextmanager
+def open_source(path: Path, fmt: FileFormat) -> Iterator[Source]:
+    """Open a lead file for streaming; refuse missing, empty or unreadable files clearly."""
+    if not path.is_file():
+        raise InvalidInput(f"input file not found: {path}", details={"file": str(path)})
+    if path.stat().st_size == 0:
+        raise InvalidInput(f"input file is empty: {path.name}", details={"file": str(path)})
+    if fmt is FileFormat.PARQUET:
+        try:
+            parquet = pq.ParquetFile(path)
+        except (pa.ArrowException, OSError) as exc:
+            raise InvalidInput(
+                f"{path.name} is not a readable Parquet file: {arrow_reason(exc)}",
+                details={"file": str(path)},
+            ) from exc
+        with contextlib.closing(parquet):
+            yield Source(
+                schema=parquet.schema_arrow,
+                total_rows=parquet.metadata.num_rows,
+                batches=lambda: parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS),
+            )
+        return
+    names = _csv_names(path)
+    convert = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()))
+    schema = pa.schema([pa.field(n, pa.string()) for n in names])
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        read = pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
+        with pacsv.open_csv(path, read_options=read, convert_options=convert) as reader:
+            yield from reader
+
+    yield Source(schema=schema, total_rows=None, batches=batches)
+
+
+def _csv_names(path: Path) -> list[str]:
+    """The header of a CSV file (refusing duplicate names, which no column can be told by)."""
+    try:
+        read = pacsv.ReadOptions(block_size=1 << 16)
+        with pacsv.open_csv(path, read_options=read) as reader:
+            names: list[str] = reader.schema.names
+    except pa.ArrowInvalid as exc:
+        raise InvalidInput(
+            f"{path.name} is not a readable CSV file: {arrow_reason(exc)}",
+            details={"file": str(path)},
+        ) from exc
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InvalidInput(f"column {name!r} appears twice in the header of {path.name}")
+        seen.add(name)
+    return names
+
+
+class Sink:
+    """Writes scrubbed batches to ``<output>.partial``; ``commit`` renames it into place.
+
+    Parquet output is gathered into row groups of ``ROW_GROUP_ROWS`` (fewer, larger groups
+    cost a third less to encode). Dictionary encoding is kept for columns that repeat values
+    in the first batch (and the reason codes), not for ids and phone numbers, where it only
+    costs; ``phone_e164`` is stored uncompressed, as it compresses poorly and slowly.
+    """
+
+    def __init__(self, target: Path, fmt: FileFormat, schema: pa.Schema) -> None:
+        """Prepare the writer for the output schema (opened on the first batch)."""
+        self.target = target
+        self.partial = target.with_name(target.name + ".partial")
+        self.fmt = fmt
+        self.schema = schema
+        self.accepted = 0  # rows handed to the sink
+        self.rows = 0  # rows in the file
+        self._pending: list[pa.RecordBatch] = []
+        self._writer: Any = None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if fmt is FileFormat.CSV:
+            self._writer = pacsv.CSVWriter(self.partial, _csv_schema(schema))
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        """Append one batch."""
+        self.accepted += batch.num_rows
+        if self.fmt is FileFormat.CSV:
+            self._writer.write_batch(_csv_batch(batch))
+            self.rows += batch.num_rows
+            return
+        if self._writer is None:
+            self._writer = _parquet_writer(self.partial, self.schema, batch)
+        self._pending.append(batch)
+        if self.accepted - self.rows >= ROW_GROUP_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            table = pa.Table.from_batches(self._pending)
+            self._pending = []
+            self._writer.write_table(table, row_group_size=table.num_rows)
+            self.rows += table.num_rows
+
+    def close(self) -> None:
+        """Write what is pending and close (the ``.partial`` file is then whole so far)."""
+        if self._writer is None:
+            self._writer = _parquet_writer(self.partial, self.schema, None)
+        try:
+            self._flush()
+        finally:
+            self._writer.close()
+
+    def commit(self) -> None:
+        """Close and give the file its real name."""
+        self.close()
+        self.partial.replace(self.target)
+
+
+def _parquet_writer(path: Path, schema: pa.Schema, sample: pa.RecordBatch | None) -> Any:
+    """A Parquet writer whose dictionary columns are those that repeat values in ``sample``."""
+    dictionary = ["reasons.list.element"]
+    for column in schema:
+        if column.name in ADDED_COLUMNS or pa.types.is_nested(column.type) or sample is None:
+            continue
+        values = sample.column(column.name)
+        if len(values) and pc.count_distinct(values).as_py() <= len(values) // 2:
+            dictionary.append(column.name)
+    compression = {f.name: "snappy" for f in schema} | {"phone_e164": "none"}
+    return pq.ParquetWriter(path, schema, use_dictionary=dictionary, compression=compression)
+
+
+def _csv_schema(schema: pa.Schema) -> pa.Schema:
+    for f in schema:
+        nested = pa.types.is_nested(f.type) and f.name != "reasons"
+        if nested or pa.types.is_dictionary(f.type):
+            raise InvalidInput(
+                f"column {f.name!r} holds {f.type}, which a CSV file cannot hold; write Parquet",
+                details={"column": f.name},
+            )
+    return schema.set(schema.get_field_index("reasons"), pa.field("reasons", pa.string()))
+
+
+def _csv_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    at = batch.schema.get_field_index("reasons")
+    joined = pc.binary_join(batch.column(at), ";")
+    return batch.set_column(at, pa.field("reasons", pa.string()), joined)
+
+
+@dataclass(frozen=True, slots=True)
+class ScrubReport:
+    """What a scrub did: totals and where the output is."""
+
+    output: Path
+    phone_column: str
+    at: str
+    tally: ScrubTally
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form (no phone numbers)."""
+        return {
+            "output": str(self.output),
+            "phone_column": self.phone_column,
+            "at": self.at,
+            **self.tally.to_dict(),
+        }
+
+
+def scrub_file(
+    service: ScrubService,
+    options: ScrubOptions,
+    source_path: Path,
+    target_path: Path,
+    *,
+    phone_column: str | None = None,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    progress: Progress | None = None,
+) -> ScrubReport:
+    """Scrub a lead file into an output file, batch by batch, rows in order."""
+    fmt_in = format_of(source_path, input_format)
+    fmt_out = format_of(target_path, output_format)
+    with open_source(source_path, fmt_in) as source:
+        column = find_phone_column(source.schema.names, phone_column)
+        job = service.start(options, column)
+        run_batches(job, source, Sink(target_path, fmt_out, output_schema(source.schema)), progress)
+    return ScrubReport(
+        output=target_path, phone_column=column, at=job.at.isoformat(), tally=job.tally
+    )
+
+
+def run_batches(
+    job: ScrubJob,
+    source: Source,
+    sink: Sink,
+    progress: Progress | None = None,
+    scrub: Callable[[pa.RecordBatch], pa.RecordBatch] | None = None,
+) -> None:
+    """Scrub every batch of ``source`` into ``sink``; keep what was written if reading fails.
+
+    Reading, scrubbing and writing overlap: a thread reads ahead and another writes behind,
+    so the Arrow readers and writers (which release the GIL) run beside the scrub.
+    """
+    step = scrub or job.scrub
+    writer = _Writer(sink, progress, source.total_rows)
+    try:
+        with _read_ahead(source.batches()) as batches:
+            for batch in batches:
+                writer.put(step(batch))
+        writer.finish()
+    except BaseException as exc:
+        writer.abandon()
+        with contextlib.suppress(Exception):  # the first error is the one to report
+            sink.close()
+        replacement = _failed(exc, sink)
+        if replacement is exc:
+            raise
+        raise replacement from exc
+    sink.commit()
+
+
+class _Writer:
+    """Writes batches on a background thread, one batch behind the scrub."""
+
+    def __init__(self, sink: Sink, progress: Progress | None, total: int | None) -> None:
+        self._sink = sink
+        self._progress = progress
+        self._total = total
+        self._queue: queue.Queue[pa.RecordBatch | None] = queue.Queue(maxsize=_DEPTH)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="scrub-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain after a failure so that put() never blocks
+            try:
+                self._sink.write(batch)
+                if self._progress is not None:
+                    self._progress(self._sink.accepted, self._total)
+            except BaseException as exc:  # noqa: BLE001 - re-raised on the scrub's thread
+                self._error = exc
+
+    def put(self, batch: pa.RecordBatch) -> None:
+        """Queue a batch (waits while the writer is a full queue behind)."""
+        self._raise()
+        self._queue.put(batch)
+
+    def finish(self) -> None:
+        """Wait for every queued batch to be written."""
+        self._queue.put(None)
+        self._thread.join()
+        self._raise()
+
+    def abandon(self) -> None:
+        """Stop after the batches already queued."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+
+@contextlib.contextmanager
+def _read_ahead(batches: Iterator[pa.RecordBatch]) -> Iterator[Iterator[pa.RecordBatch]]:
+    """Read the next batches on a background thread while the current one is scrubbed."""
+    ahead: queue.Queue[object] = queue.Queue(maxsize=_DEPTH)
+    stop = threading.Event()
+
+    def offer(item: object) -> bool:
+        while not stop.is_set():
+            with contextlib.suppress(queue.Full):
+                ahead.put(item, timeout=0.1)
+                return True
+        return False
+
+    def read() -> None:
+        try:
+            for batch in batches:
+                if not offer(batch):
+                    return
+            offer(_END)
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the scrub's thread
+            offer(exc)
+
+    def drain() -> Iterator[pa.RecordBatch]:
+        while (item := ahead.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    thread = threading.Thread(target=read, name="scrub-reader", daemon=True)
+    thread.start()
+    try:
+        yield drain()
+    finally:
+        stop.set()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                ahead.get_nowait()
+        thread.join()
+
+
+def arrow_reason(exc: BaseException) -> str:
+    """The first line of a reading error, without the input it quotes.
+
+    Arrow's CSV errors end with the offending line or value, which may be a phone, card or
+    account number: the row text and quoted values are cut, and long digit runs masked.
+    """
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    text = _QUOTED.sub("'…'", _ROW_TEXT.sub(r"\1", text))
+    return masked(text)[:300]
+
+
+def _failed(exc: BaseException, sink: Sink) -> BaseException:
+    """The error to raise after a failure, naming the rows kept in the ``.partial`` file."""
+    if sink.rows == 0:
+        sink.partial.unlink(missing_ok=True)
+        kept = "nothing was written"
+    else:
+        kept = f"the {sink.rows} rows scrubbed before it are in {sink.partial}"
+    if isinstance(exc, CallwardenError):
+        exc.details.update({"rows_written": sink.rows, "partial_output": str(sink.partial)})
+        exc.message = f"{exc.message} ({kept})"
+        return exc
+    if isinstance(exc, pa.ArrowException | UnicodeDecodeError | OSError):
+        text = arrow_reason(exc)
+        return InvalidInput(
+            f"reading the input failed after {sink.rows} rows: {text} ({kept})",
+            details={"rows_written": sink.rows, "partial_output": str(sink.partial)},
+        )
+    exc.add_note(f"callwarden scrub: {kept}")
+    return exc

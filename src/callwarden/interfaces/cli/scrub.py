@@ -1,0 +1,122 @@
+"""``callwarden scrub``: the bulk form of ``check`` over a CSV or Parquet lead list."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from callwarden.bootstrap import bootstrap
+from callwarden.core.types import Channel, LineType, Method, Purpose
+from callwarden.interfaces.batch import pipeline
+from callwarden.interfaces.ledger_schemas import parse_instant
+from callwarden.services.scrub import ScrubOptions
+
+
+def scrub(  # every option is keyword-only: Typer passes them by name
+    *,
+    input_path: Annotated[
+        Path, typer.Option("--input", "-i", help="leads.csv or leads.parquet", show_default=False)
+    ],
+    output_path: Annotated[
+        Path, typer.Option("--output", "-o", help="out.parquet or out.csv", show_default=False)
+    ],
+    phone_column: Annotated[
+        str | None,
+        typer.Option(help="the phone column (default: phone, phone_number, number, ...)"),
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(help="ISO 8601 instant with offset (default: now), judged in local time"),
+    ] = None,
+    purpose: Annotated[Purpose, typer.Option(help="why the leads are contacted")] = (
+        Purpose.TELEMARKETING
+    ),
+    method: Annotated[Method, typer.Option(help="how they are dialed")] = Method.MANUAL,
+    channel: Annotated[Channel, typer.Option(help="voice or sms")] = Channel.VOICE,
+    seller: Annotated[str, typer.Option(help="the seller (consents, internal list)")] = "",
+    campaign: Annotated[str, typer.Option(help="the campaign (history, abandonment)")] = "",
+    line_type: Annotated[LineType, typer.Option(help="the lines' type when known")] = (
+        LineType.UNKNOWN
+    ),
+    use_ray: Annotated[
+        bool, typer.Option("--ray", help="run the batches on Ray Data (needs the ray extra)")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+) -> None:
+    """Scrub a lead list: every input column, plus phone_e164, allowed and reasons.
+
+    Each row is decided as ``callwarden check`` would decide an attempt to its phone at the
+    same instant, with the same reason codes. The output is written to OUTPUT.partial and
+    renamed when complete.
+    """
+    options = ScrubOptions(
+        at=parse_instant(at, "--at") if at is not None else None,
+        purpose=purpose,
+        method=method,
+        channel=channel,
+        seller=seller,
+        campaign=campaign,
+        line_type=line_type,
+    )
+    app = bootstrap()
+    with _progress() as progress:
+        if use_ray:
+            from callwarden.interfaces.batch import ray_runner  # noqa: PLC0415 - optional extra
+
+            report = ray_runner.scrub_file(
+                app, options, input_path, output_path, phone_column=phone_column
+            )
+        else:
+            report = pipeline.scrub_file(
+                app.scrubber,
+                options,
+                input_path,
+                output_path,
+                phone_column=phone_column,
+                progress=progress,
+            )
+    if as_json:
+        typer.echo(json.dumps(report.to_dict()))
+    else:
+        typer.echo(_summary(report), err=True)
+
+
+def _summary(report: pipeline.ScrubReport) -> str:
+    t = report.tally
+    codes = ", ".join(f"{code} {count}" for code, count in sorted(t.by_code.items()))
+    line = (
+        f"scrubbed {t.rows} rows at {report.at}: {t.allowed} allowed, {t.rows - t.allowed} "
+        f"denied; phone column {report.phone_column!r}; wrote {report.output}"
+    )
+    return line + (f"\n  reasons: {codes}" if codes else "")
+
+
+@contextmanager
+def _progress() -> Iterator[pipeline.Progress | None]:
+    """A Rich progress bar on a terminal (rows done / total when known); nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("scrubbing rows", total=None)
+
+    def update(done: int, total: int | None) -> None:
+        bar.update(task, completed=done, total=total)
+
+    with bar:
+        yield update

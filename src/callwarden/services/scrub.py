@@ -1,0 +1,400 @@
+"""The scrub use case: the bulk form of ``check`` over Arrow record batches.
+
+Every row of a lead list is one attempt at the same instant, with the same purpose, method,
+channel, seller, campaign and line type; only the phone differs. A job normalizes the phone
+column with Arrow string kernels, locates every number in the numbering plan with array
+indexing, tests DNC membership list by list with ``contains_many``, and lets
+``core.gate.bulk`` decide with the gate's own checks, once per signature (numbering-plan
+group × list hits). Stored consents, history and reassignments are loaded only for the numbers
+whose signature they could change, in bulk, and only the rows that have some are decided one by
+one. The result is the same ``allowed`` and the same reason codes as ``CheckService.check``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from callwarden.core.gate import bulk
+from callwarden.core.gate.context import AbandonStats, Facts, SellerPolicy
+from callwarden.core.gate.gate import Gate
+from callwarden.core.gate.numbering import US_STATES
+from callwarden.core.ports import Clock, DncLookup, UnitOfWork
+from callwarden.core.rules.model import AbandonmentRule
+from callwarden.core.types import (
+    Attempt,
+    Channel,
+    Consent,
+    LineType,
+    Method,
+    PastAttempt,
+    Purpose,
+)
+from callwarden.errors import InvalidInput
+from callwarden.services.check import history_lookback
+from callwarden.services.phone_column import PHONE_COLUMNS, find_phone_column, phone_numbers
+
+#: Columns every scrubbed batch gets (replacing input columns of the same name).
+ADDED_COLUMNS = ("phone_e164", "allowed", "reasons")
+REASONS_TYPE = pa.list_(pa.string())
+_TEN = 10
+_CODE_NAMES = pa.array([c.value for c in bulk.CODES], pa.string())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScrubOptions:
+    """The attempt every row stands for; ``at`` defaults to the clock's now."""
+
+    at: datetime | None = None
+    purpose: Purpose = Purpose.TELEMARKETING
+    method: Method = Method.MANUAL
+    channel: Channel = Channel.VOICE
+    seller: str = ""
+    campaign: str = ""
+    line_type: LineType = LineType.UNKNOWN
+
+
+@dataclass(slots=True)
+class ScrubTally:
+    """Running totals of a scrub (for summaries; no phone numbers)."""
+
+    rows: int = 0
+    allowed: int = 0
+    invalid: int = 0
+    by_code: dict[str, int] = field(default_factory=dict)
+    one_by_one: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form."""
+        return {
+            "rows": self.rows,
+            "allowed": self.allowed,
+            "denied": self.rows - self.allowed,
+            "invalid": self.invalid,
+            "by_code": dict(sorted(self.by_code.items())),
+        }
+
+
+def output_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema of scrubbed batches: the input's columns, then the added ones."""
+    kept = [f for f in schema if f.name not in ADDED_COLUMNS]
+    added = [
+        pa.field("phone_e164", pa.string()),
+        pa.field("allowed", pa.bool_(), nullable=False),
+        pa.field("reasons", REASONS_TYPE, nullable=False),
+    ]
+    return pa.schema(kept + added)
+
+
+class ScrubService:
+    """Start scrub jobs over stored facts."""
+
+    def __init__(
+        self,
+        *,
+        gate: Gate,
+        uow: Callable[[], UnitOfWork],
+        dnc: DncLookup,
+        clock: Clock,
+        litigator_blocks: bool = True,
+    ) -> None:
+        """Compose the gate with storage ports, as ``CheckService`` does."""
+        self.gate = gate
+        self.uow = uow
+        self.dnc = dnc
+        self.clock = clock
+        self.litigator_blocks = litigator_blocks
+
+    @cached_property
+    def groups(self) -> bulk.PrefixGroups:
+        """The numbering plan folded into groups (built on first use)."""
+        return bulk.prefix_groups(self.gate.plan)
+
+    def start(self, options: ScrubOptions, phone_column: str) -> ScrubJob:
+        """Fix the instant and load what every row shares: list times, policy, emergencies."""
+        at = options.at or self.clock.now()
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise InvalidInput("the scrub instant must carry a UTC offset (e.g. ...-05:00 or Z)")
+        attempt = Attempt(
+            id="scrub",
+            phone="",
+            at=at,
+            channel=options.channel,
+            purpose=options.purpose,
+            method=options.method,
+            campaign=options.campaign,
+            seller=options.seller,
+            line_type=options.line_type,
+        )
+        with self.uow() as uow:
+            policy = SellerPolicy(
+                litigator_blocks=self.litigator_blocks,
+                exempt_lists=uow.sellers.exemptions(options.seller),
+            )
+            facts = Facts(
+                list_refreshed=self.dnc.refreshed(),
+                emergencies=uow.emergencies.active(sorted(US_STATES), at),
+            )
+            abandonment = self._abandonment(uow, attempt)
+        shared = bulk.Shared(attempt=attempt, facts=facts, policy=policy, abandonment=abandonment)
+        engine = bulk.BulkGate(self.gate, self.groups, shared)
+        return ScrubJob(service=self, engine=engine, phone_column=phone_column)
+
+    def _abandonment(
+        self, uow: UnitOfWork, attempt: Attempt
+    ) -> dict[str | None, AbandonStats | None]:
+        """The campaign's statistics per state, loaded as the single check loads them.
+
+        The window is that of the first abandonment rule in scope for the number's state; the
+        statistics are read once per distinct window.
+        """
+        if attempt.method is not Method.PREDICTIVE:
+            return {}
+        a = attempt
+        loaded: dict[tuple[int, float], AbandonStats] = {}
+        out: dict[str | None, AbandonStats | None] = {}
+        for state in (None, *sorted(US_STATES)):
+            rows: list[AbandonmentRule] = self.gate.rules.rows(
+                "abandonment", [state], attempt.at.date()
+            )
+            rules = [r for r in rows if r.scope.covers(a.purpose, a.channel, a.method, a.line_type)]
+            if not rules:
+                out[state] = None
+                continue
+            key = (rules[0].window_days, rules[0].connect_within_s)
+            if key not in loaded:
+                loaded[key] = uow.history.abandonment(
+                    a.campaign, a.at - timedelta(days=key[0]), a.at, key[1]
+                )
+            out[state] = loaded[key]
+        return out
+
+
+class ScrubJob:
+    """One scrub: decide record batches one after another (or in parallel workers)."""
+
+    def __init__(self, *, service: ScrubService, engine: bulk.BulkGate, phone_column: str) -> None:
+        """Bind the service, the bulk gate with its verdict cache, and the phone column."""
+        self.service = service
+        self.engine = engine
+        self.phone_column = phone_column
+        self.tally = ScrubTally()
+        self.lookback = history_lookback(service.gate.rules)
+
+    @property
+    def at(self) -> datetime:
+        """The instant every row is decided at."""
+        return self.engine.shared.attempt.at
+
+    def scrub(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """The batch with ``phone_e164``, ``allowed`` and ``reasons`` added, rows in order."""
+        if self.phone_column not in batch.schema.names:
+            raise InvalidInput(
+                f"no column {self.phone_column!r} in the batch",
+                details={"columns": batch.schema.names},
+            )
+        numbers = phone_numbers(batch.column(self.phone_column), self.phone_column)
+        group = self._locate(numbers)
+        hits = self._hits(numbers, group)
+        verdicts = self.engine.verdicts(numbers, group, hits)
+        masks = verdicts.masks.copy()
+        self._one_by_one(masks, numbers, group, hits, verdicts)
+        self._count(masks)
+        return _assemble(batch, numbers, group > 0, masks)
+
+    def _locate(self, numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.uint16]:
+        group, needs_line = bulk.locate(numbers, self.engine.groups)
+        rows = np.flatnonzero(needs_line)
+        if rows.size:
+            pattern = "^" + self.service.gate.plan.line_regex.pattern + "$"
+            text = pc.cast(pa.array(numbers[rows]), pa.string())
+            ok = pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False)
+            group[rows[~ok]] = 0
+        return group
+
+    def _hits(
+        self, numbers: npt.NDArray[np.int64], group: npt.NDArray[np.uint16]
+    ) -> npt.NDArray[np.uint8]:
+        """List-hit bits of the valid rows: national, own state's list, seller's, litigator."""
+        dnc = self.service.dnc
+        hits = np.zeros(numbers.shape, dtype=np.uint8)
+        rows = np.flatnonzero(group > 0)
+        valid = numbers[rows]
+        bits = np.zeros(valid.shape, dtype=np.uint8)
+        for name, bit in self._whole_lists:
+            bits |= dnc.contains_many(name, valid).view(np.uint8) * np.uint8(bit)
+        groups = self.engine.groups
+        state_of = groups.state_of[group[rows]]
+        order = np.argsort(state_of, kind="stable")  # a radix sort over small integers
+        bounds = np.searchsorted(state_of[order], np.arange(len(groups.state_names) + 1))
+        for index, state in enumerate(groups.state_names):
+            lo, hi = int(bounds[index]), int(bounds[index + 1])
+            if state is None or lo == hi:
+                continue
+            subset = order[lo:hi]
+            found = dnc.contains_many(f"state:{state}", valid[subset])
+            bits[subset[found]] |= np.uint8(bulk.HIT_STATE)
+        hits[rows] = bits
+        return hits
+
+    @cached_property
+    def _whole_lists(self) -> list[tuple[str, int]]:
+        """Lists every valid number is tested against, with the bit a hit sets."""
+        seller = self.engine.shared.attempt.seller
+        names = [("national", bulk.HIT_NATIONAL), ("internal", bulk.HIT_INTERNAL)]
+        if seller:
+            names.append((f"internal:{seller}", bulk.HIT_INTERNAL))
+        return [*names, ("litigator", bulk.HIT_LITIGATOR)]
+
+    def _one_by_one(
+        self,
+        masks: npt.NDArray[np.uint32],
+        numbers: npt.NDArray[np.int64],
+        group: npt.NDArray[np.uint16],
+        hits: npt.NDArray[np.uint8],
+        verdicts: bulk.Verdicts,
+    ) -> None:
+        """Decide with their stored facts the rows whose signature those facts could change."""
+        stored = self._stored(numbers, group > 0, verdicts)
+        if stored is None:
+            return
+        rows = np.flatnonzero((group > 0) & bulk.member(numbers, stored.holders))
+        decided: dict[int, int] = {}
+        for row in rows.tolist():
+            number = int(numbers[row])
+            if number not in decided:
+                facts = stored.of(number)
+                decided[number] = self.engine.decide(number, int(group[row]), int(hits[row]), facts)
+            masks[row] = decided[number]
+        self.tally.one_by_one += rows.size
+
+    def _stored(
+        self, numbers: npt.NDArray[np.int64], valid: npt.NDArray[np.bool_], v: bulk.Verdicts
+    ) -> _Stored | None:
+        """Every stored fact of the numbers holding one their signature is sensitive to.
+
+        Consents for the rows whose signature they could change, history for the rows under
+        a frequency cap; a number holding either is then loaded whole (with its reassignment),
+        and the bulk gate keeps of it what the single check would load.
+        """
+        wants_consents = valid & v.needs_consents
+        wants_history = valid & v.needs_history
+        if not (wants_consents.any() or wants_history.any()):
+            return None
+        a = self.engine.shared.attempt
+        since = a.at - self.lookback
+        with self.service.uow() as uow:
+            consents = _keys(_consents(uow, numbers[wants_consents], a.seller))
+            history = _keys(_history(uow, numbers[wants_history], a.seller, since))
+            holders = bulk.sorted_unique(np.concatenate([consents, history]))
+            if holders.size == 0:
+                return None
+            return _Stored(
+                holders=holders,
+                consents=_consents(uow, holders, a.seller),
+                history=_history(uow, holders, a.seller, since),
+                reassigned=_reassigned(uow, holders),
+            )
+
+    def _count(self, masks: npt.NDArray[np.uint32]) -> None:
+        tally = self.tally
+        tally.rows += masks.size
+        tally.allowed += int(np.count_nonzero(masks == 0))
+        for code, count in bulk.code_counts(masks).items():
+            tally.by_code[code.value] = tally.by_code.get(code.value, 0) + count
+        tally.invalid = tally.by_code.get("INVALID_NUMBER", 0)
+
+
+def _consents(
+    uow: UnitOfWork, phones: npt.NDArray[np.int64], seller: str
+) -> dict[int, tuple[Consent, ...]]:
+    return uow.consents.consents_for_numbers(phones, seller) if phones.size else {}
+
+
+def _history(
+    uow: UnitOfWork, phones: npt.NDArray[np.int64], seller: str, since: datetime
+) -> dict[int, tuple[PastAttempt, ...]]:
+    return uow.history.recent_for_numbers(phones, seller, since) if phones.size else {}
+
+
+def _reassigned(uow: UnitOfWork, phones: npt.NDArray[np.int64]) -> dict[int, datetime]:
+    return uow.reassigned.disconnected_for_numbers(phones) if phones.size else {}
+
+
+def _keys(found: Mapping[int, object]) -> npt.NDArray[np.int64]:
+    return bulk.sorted_unique(np.fromiter(found, dtype=np.int64, count=len(found)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """The stored per-number facts of the numbers that hold some (``holders``, sorted)."""
+
+    holders: npt.NDArray[np.int64]
+    consents: dict[int, tuple[Consent, ...]]
+    history: dict[int, tuple[PastAttempt, ...]]
+    reassigned: dict[int, datetime]
+
+    def of(self, number: int) -> bulk.RowFacts:
+        """The facts of one number."""
+        return bulk.RowFacts(
+            consents=self.consents.get(number, ()),
+            history=self.history.get(number, ()),
+            reassigned_at=self.reassigned.get(number),
+        )
+
+
+def _assemble(
+    batch: pa.RecordBatch,
+    numbers: npt.NDArray[np.int64],
+    valid: npt.NDArray[np.bool_],
+    masks: npt.NDArray[np.uint32],
+) -> pa.RecordBatch:
+    e164 = _e164(numbers, valid)
+    offsets, codes = bulk.reason_lists(masks)
+    reasons = pa.ListArray.from_arrays(pa.array(offsets), _CODE_NAMES.take(pa.array(codes)))
+    columns = [batch.column(n) for n in batch.schema.names if n not in ADDED_COLUMNS]
+    arrays = [*columns, e164, pa.array(masks == 0), reasons]
+    return pa.RecordBatch.from_arrays(arrays, schema=output_schema(batch.schema))
+
+
+def _e164(numbers: npt.NDArray[np.int64], valid: npt.NDArray[np.bool_]) -> pa.Array:
+    """``+1`` and the ten digits of each valid number; null for the others.
+
+    Arrow writes the digits; the prefix is added by laying each row's ten bytes into a
+    twelve-byte row (a third of the cost of a string join).
+    """
+    text = pc.cast(pa.array(numbers, mask=~valid), pa.string())
+    n = len(text)
+    ends = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset : text.offset + n + 1]
+    count = int(np.count_nonzero(valid))
+    digits = text.buffers()[2]
+    if count == 0 or digits is None or ends[-1] - ends[0] != _TEN * count:
+        return pc.binary_join_element_wise("+1", text, "")
+    rows = np.empty((count, _TEN + 2), dtype=np.uint8)
+    rows[:, 0], rows[:, 1] = ord("+"), ord("1")
+    rows[:, 2:] = np.frombuffer(digits, dtype=np.uint8)[ends[0] : ends[-1]].reshape(count, _TEN)
+    offsets = ((ends - ends[0]) // _TEN * (_TEN + 2)).astype(np.int32)
+    validity = text.buffers()[0]
+    return pa.StringArray.from_buffers(
+        n, pa.py_buffer(offsets), pa.py_buffer(rows), validity, text.null_count, text.offset
+    )
+
+
+__all__ = [
+    "ADDED_COLUMNS",
+    "PHONE_COLUMNS",
+    "ScrubJob",
+    "ScrubOptions",
+    "ScrubService",
+    "ScrubTally",
+    "find_phone_column",
+    "output_schema",
+    "phone_numbers",
+]

@@ -1,0 +1,337 @@
+"""The two on-disk forms of a DNC list version, and how each answers membership.
+
+- **bitmap**: one bit per number over the whole 10-digit space (10^10 bits, 1.25e9 bytes): bit
+  ``n`` (byte ``n >> 3``, bit ``n & 7``, least significant first) says whether ``n`` is on the
+  list. The file is created sparse, so only the pages of area codes that hold numbers take
+  disk, and it is memory-mapped read-only: one lookup reads one byte, a batch is a gather, a
+  shift and a mask, and nothing copies the bitmap.
+- **sorted**: a sorted, unique ``int64`` array saved as ``.npy``, for lists too small to pay
+  for a bitmap's pages; membership is a binary search.
+
+Which form a list gets is the store's choice (``DncStore``), by the list's size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import mmap
+import os
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from callwarden.errors import InvalidInput
+
+NUMBER_SPACE = 10_000_000_000
+BITMAP_BYTES = NUMBER_SPACE // 8
+#: Numbers handled per vectorized step when setting bits (bounds the temporaries).
+STEP = 262_144
+#: Bytes of bitmap scanned per step when listing its numbers.
+SCAN_BYTES = 64 * 2**20
+
+#: Probes sorted before a batch binary search from this many on; positions packed in 24 bits
+#: below the number (10^10 < 2^34, so 34 + 24 bits fit in an int64).
+_SORT_PROBES_FROM = 4096
+_INDEX_BITS = 24
+_PACK = 1 << _INDEX_BITS
+
+Int64s = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+
+
+class ListView(Protocol):
+    """A read-only, opened list version."""
+
+    backend: str
+    count: int
+
+    def contains(self, number: int) -> bool:
+        """Membership of one number."""
+        ...
+
+    def contains_many(self, numbers: Int64s) -> Bools:
+        """Vectorized membership (False for numbers outside the 10-digit space)."""
+        ...
+
+    def chunks(self) -> Iterator[Int64s]:
+        """Every number, ascending, in chunks."""
+        ...
+
+
+def sorted_unique(numbers: npt.ArrayLike) -> Int64s:
+    """The distinct numbers, ascending; refuse anything outside the 10-digit space."""
+    array = np.asarray(numbers, dtype=np.int64).ravel()
+    if array.size == 0:
+        return np.empty(0, dtype=np.int64)
+    if not bool((array[1:] >= array[:-1]).all()):
+        array = np.sort(array)
+    keep = np.empty(array.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(array[1:], array[:-1], out=keep[1:])
+    array = array[keep]
+    if array[0] < 0 or array[-1] >= NUMBER_SPACE:
+        raise InvalidInput("numbers must have at most 10 digits")
+    return array
+
+
+def merge_unique(parts: Sequence[Int64s]) -> Int64s:
+    """The distinct numbers of sorted arrays, ascending (a stable sort merges sorted runs)."""
+    if not parts:
+        return np.empty(0, dtype=np.int64)
+    if len(parts) == 1:
+        return parts[0]
+    return sorted_unique(np.sort(np.concatenate(parts), kind="stable"))
+
+
+def members(sorted_array: Int64s, probes: Int64s) -> Bools:
+    """Whether each probe is in a sorted array.
+
+    Binary searches in random order miss the cache at every step; many probes are therefore
+    sorted first (each packed with its position into one ``int64``, so one fast sort does it).
+    """
+    probes = np.asarray(probes, dtype=np.int64)
+    if sorted_array.size == 0 or probes.size == 0:
+        return np.zeros(probes.shape, dtype=bool)
+    if probes.size < _SORT_PROBES_FROM:
+        return _search(sorted_array, probes)
+    found = np.empty(probes.size, dtype=bool)
+    flat = probes.ravel()
+    for start in range(0, flat.size, _PACK):
+        part = flat[start : start + _PACK]
+        inside = (part >= 0) & (part < NUMBER_SPACE)
+        keys = (np.where(inside, part, 0) << _INDEX_BITS) | np.arange(part.size, dtype=np.int64)
+        keys.sort()
+        hit = _search(sorted_array, keys >> _INDEX_BITS)
+        found[start + (keys & (_PACK - 1))] = hit
+        found[start : start + part.size] &= inside
+    return found.reshape(probes.shape)
+
+
+def _search(sorted_array: Int64s, probes: Int64s) -> Bools:
+    pos = np.searchsorted(sorted_array, probes)
+    np.minimum(pos, sorted_array.size - 1, out=pos)
+    return np.asarray(sorted_array[pos] == probes)
+
+
+def difference(a: Int64s, b: Int64s) -> Int64s:
+    """Sorted ``a`` without the numbers of sorted ``b``."""
+    return a[~members(b, a)] if a.size and b.size else a
+
+
+class SortedView:
+    """A sorted ``int64`` list version."""
+
+    backend = "sorted"
+
+    def __init__(self, array: Int64s) -> None:
+        """Wrap a sorted, unique array (usually memory-mapped from ``.npy``)."""
+        self.array = np.asarray(array)
+        self.count = int(self.array.size)
+        # A memoryview returns Python ints: bisect over it beats numpy's scalar path.
+        self._seq = memoryview(self.array.data) if self.count else memoryview(b"").cast("q")
+
+    @classmethod
+    def open(cls, path: Path) -> SortedView:
+        """Open a ``.npy`` file memory-mapped."""
+        return cls(np.load(path, mmap_mode="r"))
+
+    def contains(self, number: int) -> bool:
+        """Binary search for one number."""
+        pos = bisect_left(self._seq, number)
+        return pos < self.count and self._seq[pos] == number
+
+    def contains_many(self, numbers: Int64s) -> Bools:
+        """Binary search for each number."""
+        return members(self.array, np.asarray(numbers, dtype=np.int64))
+
+    def chunks(self) -> Iterator[Int64s]:
+        """The array in slices."""
+        for start in range(0, self.count, STEP):
+            yield np.array(self.array[start : start + STEP])
+
+
+class BitmapView:
+    """A bitmap list version, memory-mapped read-only."""
+
+    backend = "bitmap"
+
+    def __init__(self, path: Path, count: int) -> None:
+        """Map the file; ``count`` is the number of set bits (recorded in the manifest).
+
+        The file stays open with the view: a newer version may unlink it meanwhile.
+        """
+        self._file = path.open("rb")
+        self._map = mmap.mmap(self._file.fileno(), BITMAP_BYTES, access=mmap.ACCESS_READ)
+        # Lookups are random: reading ahead would fetch (or zero-fill) pages nobody asked for.
+        self._map.madvise(mmap.MADV_RANDOM)
+        self.path = path
+        self.count = count
+        self.bytes: npt.NDArray[np.uint8] = np.frombuffer(self._map, dtype=np.uint8)
+
+    def __del__(self) -> None:
+        """Close the file (the mapping goes when its last array does)."""
+        self._file.close()
+
+    def data_ranges(self) -> list[tuple[int, int]]:
+        """The byte ranges of the file that hold data."""
+        return list(data_ranges(self._file.fileno(), BITMAP_BYTES))
+
+    def block(self, start: int, stop: int) -> npt.NDArray[np.uint8]:
+        """Bytes ``start:stop``, read ahead as one sequential range."""
+        page = start - start % mmap.PAGESIZE
+        self._map.madvise(mmap.MADV_WILLNEED, page, stop - page)
+        return self.bytes[start:stop]
+
+    def contains(self, number: int) -> bool:
+        """Read one bit."""
+        if not 0 <= number < NUMBER_SPACE:
+            return False
+        return bool((self._map[number >> 3] >> (number & 7)) & 1)
+
+    def contains_many(self, numbers: Int64s) -> Bools:
+        """Gather the bytes of the numbers, shift, mask (touches only those pages)."""
+        numbers = np.asarray(numbers, dtype=np.int64)
+        inside = (numbers >= 0) & (numbers < NUMBER_SPACE)
+        index = np.where(inside, numbers, 0) >> 3
+        shift = (numbers & 7).astype(np.uint8)
+        found = (self.bytes[index] >> shift) & np.uint8(1)
+        return np.asarray(found.astype(bool) & inside)
+
+    def chunks(self) -> Iterator[Int64s]:
+        """The set bits as numbers, block by block, skipping the file's holes."""
+        for start, end in self.data_ranges():
+            for offset in range(start, end, SCAN_BYTES):
+                numbers = _set_bits(self.block(offset, min(end, offset + SCAN_BYTES)), offset)
+                if numbers.size:
+                    yield numbers
+
+
+def _set_bits(block: npt.NDArray[np.uint8], offset: int) -> Int64s:
+    nonzero = np.flatnonzero(block)
+    if nonzero.size == 0:
+        return np.empty(0, dtype=np.int64)
+    bits = np.unpackbits(block[nonzero], bitorder="little").reshape(-1, 8)
+    rows, cols = np.nonzero(bits)
+    return (nonzero[rows].astype(np.int64) + offset) * 8 + cols
+
+
+def data_ranges(fd: int, size: int) -> Iterator[tuple[int, int]]:
+    """The (start, end) byte ranges of a file that hold data (holes skipped)."""
+    position = 0
+    while position < size:
+        try:
+            start = os.lseek(fd, position, os.SEEK_DATA)
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:  # no data after position
+                return
+            raise
+        end = min(os.lseek(fd, start, os.SEEK_HOLE), size)
+        if end <= start:
+            return
+        yield start, end
+        position = end
+
+
+class BitmapWriter:
+    """Builds a new bitmap file: empty, or a sparse copy of a published one."""
+
+    def __init__(self, path: Path, copy_of: Path | None = None) -> None:
+        """Create ``path`` (sparse), copying the data ranges of ``copy_of`` when given."""
+        self.path = path
+        with path.open("r+b" if path.exists() else "w+b") as out:
+            out.truncate(BITMAP_BYTES)
+            if copy_of is not None:
+                with copy_of.open("rb") as source:
+                    _copy_data(source.fileno(), out.fileno())
+        with path.open("r+b") as handle:
+            self._map = mmap.mmap(handle.fileno(), BITMAP_BYTES, access=mmap.ACCESS_WRITE)
+        self._map.madvise(mmap.MADV_RANDOM)  # see BitmapView
+        self._bytes: npt.NDArray[np.uint8] | None = np.frombuffer(self._map, dtype=np.uint8)
+
+    def add(self, numbers: Int64s) -> int:
+        """Set the bits of sorted, unique numbers; return how many were not set before."""
+        return self._apply(numbers, set_bits=True)
+
+    def remove(self, numbers: Int64s) -> int:
+        """Clear the bits of sorted, unique numbers; return how many were set before."""
+        return self._apply(numbers, set_bits=False)
+
+    def finish(self) -> None:
+        """Write everything to disk."""
+        if self._bytes is not None:
+            self._bytes = None
+            self._map.flush()
+            self._map.close()
+        with self.path.open("rb") as handle:
+            os.fsync(handle.fileno())
+
+    def abort(self) -> None:
+        """Drop the file."""
+        if self._bytes is not None:
+            self._bytes = None
+            with contextlib.suppress(BufferError):  # a traceback may still hold a view
+                self._map.close()
+        self.path.unlink(missing_ok=True)
+
+    def _apply(self, numbers: Int64s, *, set_bits: bool) -> int:
+        if self._bytes is None:
+            msg = "the bitmap was finished already"
+            raise RuntimeError(msg)
+        changed = 0
+        for start in range(0, numbers.size, STEP):
+            changed += _update(self._bytes, numbers[start : start + STEP], set_bits=set_bits)
+        return changed
+
+
+def _update(bitmap: npt.NDArray[np.uint8], numbers: Int64s, *, set_bits: bool) -> int:
+    """OR (or AND-NOT) the bits of sorted, unique numbers into the bitmap, byte by byte."""
+    if numbers.size == 0:
+        return 0
+    index = numbers >> 3
+    bits = np.left_shift(np.uint8(1), (numbers & 7).astype(np.uint8))
+    first = np.empty(numbers.size, dtype=bool)
+    first[0] = True
+    np.not_equal(index[1:], index[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    masks = np.bitwise_or.reduceat(bits, starts)
+    where = index[starts]
+    old = bitmap[where]
+    new = old | masks if set_bits else old & ~masks
+    bitmap[where] = new
+    before = int(np.bitwise_count(old).sum())
+    after = int(np.bitwise_count(new).sum())
+    return abs(after - before)
+
+
+def _copy_data(source: int, target: int) -> None:
+    """Copy the data ranges of one file into another at the same offsets (holes stay holes)."""
+    for start, end in data_ranges(source, BITMAP_BYTES):
+        position = start
+        while position < end:
+            try:
+                done = os.copy_file_range(
+                    source, target, end - position, offset_src=position, offset_dst=position
+                )
+            except OSError:
+                done = 0
+            if done <= 0:  # not supported here: copy through memory
+                block = os.pread(source, min(end - position, SCAN_BYTES), position)
+                done = os.pwrite(target, block, position)
+            position += done
+
+
+def bitmap_removed(old: BitmapView, new: BitmapView) -> int:
+    """How many numbers of ``old`` are not in ``new`` (blockwise over the data of ``old``)."""
+    removed = 0
+    for start, end in old.data_ranges():
+        for offset in range(start - start % 8, end, SCAN_BYTES):
+            stop = min(end + (-end % 8), offset + SCAN_BYTES, BITMAP_BYTES)
+            a = old.block(offset, stop).view(np.uint64)
+            b = new.block(offset, stop).view(np.uint64)
+            removed += int(np.bitwise_count(a & ~b).sum())
+    return removed

@@ -1,0 +1,192 @@
+"""The DNC store on disk: both backends, the size threshold, atomic swaps under concurrent reads."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from callwarden.errors import InvalidInput
+from callwarden.storage.dnc_bitmap import BITMAP_BYTES
+from callwarden.storage.dnc_store import DncStore
+
+AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+SOURCE = {"file": "national.txt"}
+
+
+def numbers(seed: int, count: int) -> np.ndarray:
+    """Valid numbers from a few exchanges (a bitmap of them touches a handful of pages)."""
+    rng = np.random.default_rng(seed)
+    return rng.integers(2_145_500_000, 2_146_000_000, count) + rng.integers(0, 3, count) * 10**9
+
+
+@pytest.fixture(params=["sorted", "bitmap"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> DncStore:
+    """A store whose lists are sorted arrays, or (threshold 0) always bitmaps."""
+    threshold = 10**9 if request.param == "sorted" else 0
+    return DncStore(tmp_path / "dnc", bitmap_threshold=threshold, recheck_s=0)
+
+
+def test_membership_single_and_vectorized(store: DncStore) -> None:
+    """Contains and contains_many agree with a Python set, including out-of-range numbers."""
+    members = numbers(1, 3000)
+    info = store.replace("national", members, AT, SOURCE)
+    assert info.count == len(set(members.tolist()))
+    probes = np.concatenate([members[:500], numbers(2, 500), [-1, 0, 10**10, 2**62]])
+    expected = np.isin(probes, members)
+    assert (store.contains_many("national", probes) == expected).all()
+    assert [store.contains("national", int(p)) for p in probes[:50]] == expected[:50].tolist()
+    assert store.contains("national", 10**10 + 5) is False
+    assert not store.contains_many("state:TX", probes).any()  # an unknown list holds nothing
+    assert (store.numbers("national") == np.unique(members)).all()
+
+
+def test_apply_changes_adds_then_removes(store: DncStore) -> None:
+    """A number both added and removed in one call ends up removed; counts say what changed."""
+    base = np.array([2145550100, 2145550101, 2145550102])
+    store.replace("national", base, AT, SOURCE)
+    info = store.apply_changes(
+        "national",
+        np.array([2145550103, 2145550100, 9725550199]),
+        np.array([2145550101, 9725550199, 3125550100]),
+        None,
+    )
+    assert store.numbers("national").tolist() == [2145550100, 2145550102, 2145550103]
+    assert (info.added, info.removed, info.count, info.generation) == (1, 1, 3, 2)
+    assert info.refreshed_at == AT.isoformat()  # None keeps the refresh of the last import
+    assert info.source == SOURCE
+
+
+def test_backend_follows_the_threshold_both_ways(tmp_path: Path) -> None:
+    """Above the threshold a list becomes a sparse bitmap; shrinking turns it back to an array."""
+    store = DncStore(tmp_path, bitmap_threshold=100, recheck_s=0)
+    small = store.replace("state:TX", numbers(3, 80), AT, SOURCE)
+    assert small.backend == "sorted"
+    grown = store.apply_changes("state:TX", numbers(4, 50), np.empty(0, np.int64), AT)
+    assert grown.backend == "bitmap"
+    file = tmp_path / grown.file
+    assert file.stat().st_size == BITMAP_BYTES
+    assert file.stat().st_blocks * 512 < 4 * 2**20  # sparse: only touched pages take disk
+    expected = np.union1d(numbers(3, 80), numbers(4, 50))
+    assert (store.numbers("state:TX") == expected).all()
+    shrunk = store.apply_changes("state:TX", np.empty(0, np.int64), numbers(4, 50), AT)
+    assert shrunk.backend == "sorted"
+    assert (store.numbers("state:TX") == np.setdiff1d(expected, numbers(4, 50))).all()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in {".npy", ".bits"}) == [
+        shrunk.file
+    ]  # earlier versions are gone
+
+
+def test_streamed_full_import_switches_to_bitmap_midway(tmp_path: Path) -> None:
+    """Chunks are gathered as an array until they pass the threshold, then go into a bitmap."""
+    store = DncStore(tmp_path, bitmap_threshold=1000, recheck_s=0)
+    parts = [numbers(seed, 400) for seed in range(5)]
+    info = store.replace("national", iter(parts), AT, SOURCE)
+    assert info.backend == "bitmap"
+    assert (store.numbers("national") == np.unique(np.concatenate(parts))).all()
+    duplicates = store.replace("national", iter([parts[0]] * 5), AT, SOURCE)
+    assert duplicates.backend == "sorted"  # 2,000 records but only 400 distinct numbers
+    assert (duplicates.added, duplicates.removed) == (0, info.count - 400)
+
+
+def test_a_failing_build_leaves_the_list_as_it_was(store: DncStore) -> None:
+    """If the numbers stop with an error half-way, readers keep the previous version."""
+    store.replace("national", np.array([2145550100]), AT, SOURCE)
+
+    def broken() -> Iterator[np.ndarray]:
+        yield numbers(5, 100)
+        raise InvalidInput("damaged file")
+
+    with pytest.raises(InvalidInput):
+        store.replace("national", broken(), AT, SOURCE)
+    assert store.numbers("national").tolist() == [2145550100]
+    assert store.lists()["national"].generation == 1
+    assert not [p for p in store.root.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_refuses_numbers_outside_the_ten_digit_space(store: DncStore) -> None:
+    """Nothing outside 0..9,999,999,999 can be stored (it would index past the bitmap)."""
+    with pytest.raises(InvalidInput):
+        store.replace("national", np.array([2145550100, 10**10]), AT, SOURCE)
+    with pytest.raises(InvalidInput, match="unknown list"):
+        store.replace("../etc", np.array([2145550100]), AT, SOURCE)
+
+
+def test_hits_name_the_sellers_own_list_internal(store: DncStore) -> None:
+    """The gate sees "internal" only for the calling seller's own list."""
+    number = 2145550100
+    store.replace("national", np.array([number]), AT, SOURCE)
+    store.replace("internal:acme", np.array([number]), AT, SOURCE)
+    store.replace("internal:globex", np.array([number]), AT, SOURCE)
+    assert store.hits(number, "acme") == frozenset({"national", "internal"})
+    assert store.hits(number, "initech") == frozenset({"national"})
+    assert store.hits(9725550100, "acme") == frozenset()
+
+
+def test_another_process_sees_the_new_version(tmp_path: Path) -> None:
+    """A second store on the same folder (another worker) follows the manifest's generation."""
+    writer = DncStore(tmp_path, bitmap_threshold=5, recheck_s=0)
+    reader = DncStore(tmp_path, bitmap_threshold=5, recheck_s=0)
+    writer.replace("national", numbers(6, 10), AT, SOURCE)
+    assert reader.contains_many("national", numbers(6, 10)).all()
+    writer.replace("national", numbers(7, 10), AT, SOURCE)
+    assert reader.contains_many("national", numbers(7, 10)).all()
+    assert not reader.contains_many("national", numbers(6, 10)).any()
+    assert reader.refreshed() == {"national": AT}
+
+
+def test_manifest_is_replaced_never_rewritten_in_place(tmp_path: Path) -> None:
+    """Each write makes a new manifest file (a new inode) with a higher generation."""
+    store = DncStore(tmp_path, recheck_s=0)
+    store.replace("national", np.array([2145550100]), AT, SOURCE)
+    first = (tmp_path / "manifest.json").stat().st_ino
+    store.apply_changes("national", np.array([2145550101]), np.empty(0, np.int64), None)
+    assert (tmp_path / "manifest.json").stat().st_ino != first
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["lists"]["national"]["generation"] == 2
+
+
+@pytest.mark.parametrize("threshold", [10**9, 0], ids=["sorted", "bitmap"])
+@pytest.mark.parametrize("separate_reader", [False, True], ids=["same-store", "other-store"])
+def test_concurrent_readers_never_see_half_a_list(
+    tmp_path: Path, threshold: int, separate_reader: bool
+) -> None:
+    """While one thread swaps between two lists many times, every read is one of them, whole."""
+    a, b = np.unique(numbers(8, 300)), np.unique(numbers(9, 300))
+    probes = np.concatenate([a, b])
+    expect_a, expect_b = np.isin(probes, a), np.isin(probes, b)
+    writer = DncStore(tmp_path, bitmap_threshold=threshold, recheck_s=0)
+    writer.replace("national", a, AT, SOURCE)
+    reader = (
+        DncStore(tmp_path, bitmap_threshold=threshold, recheck_s=0) if separate_reader else writer
+    )
+    stop = threading.Event()
+    seen = {"a": 0, "b": 0, "mixed": 0}
+
+    def read() -> None:
+        while not stop.is_set():
+            got = reader.contains_many("national", probes)
+            key = "a" if (got == expect_a).all() else "b" if (got == expect_b).all() else "mixed"
+            seen[key] += 1
+            listed = reader.numbers("national")
+            if not (np.array_equal(listed, a) or np.array_equal(listed, b)):
+                seen["mixed"] += 1
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    try:
+        for i in range(40):
+            if i % 2:
+                writer.replace("national", a, AT, SOURCE)
+            else:  # the change turns the whole of a into b in one version
+                writer.apply_changes("national", b, np.setdiff1d(a, b), AT)
+    finally:
+        stop.set()
+        thread.join()
+    assert seen["mixed"] == 0
+    assert seen["a"] + seen["b"] > 0

@@ -1,0 +1,65 @@
+"""Invariants of the gate: fail-closed candidates, minimal next_allowed_at, determinism."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from callwarden.core.decision import CLOCK_CODES
+from callwarden.core.gate.gate import Gate
+from callwarden.core.gate.numbering import normalize
+from strategies import ADDRESSES, attempts, clock_facts, facts
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def cases(draw: st.DrawFn, *, clock_only: bool = False, address: bool | None = None):  # type: ignore[no-untyped-def]
+    """An attempt and the facts about it."""
+    attempt = draw(attempts(address=address, clock_only=clock_only))
+    phone = normalize(attempt.phone)
+    made = clock_facts if clock_only else facts
+    return attempt, draw(made(attempt, phone))
+
+
+@SETTINGS
+@given(case=cases(address=False), address=st.sampled_from(ADDRESSES))
+def test_adding_an_address_never_turns_a_denial_into_an_allow(gate: Gate, case, address) -> None:
+    """Every candidate must allow: an address state can only add reasons."""
+    attempt, known = case
+    without = gate.decide(attempt, known)
+    with_address = gate.decide(replace(attempt, address=address), known)
+    if not without.allowed:
+        assert not with_address.allowed
+    assert {r.rule for r in without.reasons} <= {r.rule for r in with_address.reasons}
+
+
+@SETTINGS
+@given(case=cases(clock_only=True))
+def test_next_allowed_at_is_allowed_and_minimal(gate: Gate, case) -> None:
+    """Checking at ``next_allowed_at`` is allowed; a minute earlier is not."""
+    attempt, known = case
+    decision = gate.decide(attempt, known)
+    if decision.next_allowed_at is None:
+        return
+    assert decision.reasons
+    assert all(r.code in CLOCK_CODES for r in decision.reasons)
+    later = decision.next_allowed_at
+    assert later > attempt.at
+    assert gate.decide(replace(attempt, at=later), known).allowed
+    assert not gate.decide(replace(attempt, at=later - timedelta(minutes=1)), known).allowed
+
+
+@SETTINGS
+@given(case=cases())
+def test_equal_inputs_give_equal_decisions(gate: Gate, case) -> None:
+    """A decision is a pure function of the attempt, the facts and the rules."""
+    attempt, known = case
+    first = gate.decide(attempt, known)
+    second = gate.decide(copy.deepcopy(attempt), copy.deepcopy(known))
+    assert first == second
+    assert first.to_dict() == second.to_dict()
