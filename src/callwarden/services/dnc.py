@@ -189,34 +189,24 @@ class DncService:
                 name=Path(file_name).name, size=fingerprint.size, sha256=fingerprint.sha256
             )
         kind = "changes" if changes else "full"
-        source = {
-            "file": fingerprint.name,
-            "size": fingerprint.size,
-            "sha256": fingerprint.sha256,
-            "kind": kind,
-            "imported_at": at.isoformat(),
-        }
         rejects_at = rejects_path or path.with_name(path.name + ".rejects.csv")
         rejects_at.unlink(missing_ok=True)
         tally = _Tally(self.files.open_rejects(rejects_at), progress)
         try:
-            chunks = self.files.read(path, changes=changes, name=fingerprint.name)
-            if changes:
-                info = self._apply_change_file(name, chunks, tally, at, source)
-            else:
-                info = self.lists.replace(name, tally.numbers(chunks), at, source)
+            info = self._store_file(
+                name, path, fingerprint=fingerprint, kind=kind, at=at, tally=tally
+            )
         finally:
             tally.sink.close()
-        self.imports.record(
-            _entry(
-                info,
-                kind=kind,
-                at=at,
-                file=fingerprint,
-                accepted=tally.accepted,
-                rejected=tally.rejected,
-            )
+        entry = _entry(
+            info,
+            kind=kind,
+            at=at,
+            file=fingerprint,
+            accepted=tally.accepted,
+            rejected=tally.rejected,
         )
+        self.imports.record(entry)
         result = ImportResult(
             list_name=name,
             kind=kind,
@@ -237,6 +227,29 @@ class DncService:
                 details=result.to_dict(),
             )
         return result
+
+    def _store_file(
+        self,
+        name: str,
+        path: Path,
+        *,
+        fingerprint: FileFingerprint,
+        kind: str,
+        at: datetime,
+        tally: _Tally,
+    ) -> ListInfo:
+        """Stream the file's numbers into the list: replace it, or apply its changes."""
+        source = {
+            "file": fingerprint.name,
+            "size": fingerprint.size,
+            "sha256": fingerprint.sha256,
+            "kind": kind,
+            "imported_at": at.isoformat(),
+        }
+        chunks = self.files.read(path, changes=kind == "changes", name=fingerprint.name)
+        if kind == "changes":
+            return self._apply_change_file(name, chunks, tally, at, source)
+        return self.lists.replace(name, tally.numbers(chunks), at, source)
 
     def _apply_change_file(
         self,

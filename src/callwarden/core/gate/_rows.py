@@ -68,7 +68,8 @@ class Applicable(Generic[S]):
         Federal rows come first, then state rows, each group ordered by rule id.
         """
         places = tuple(
-            (cand.state, instant.astimezone(zone(cand.tz)).date()) for cand in ctx.candidates
+            (cand.state, local.date())
+            for cand, local in zip(ctx.candidates, ctx.locals_at(instant), strict=True)
         )
         a = ctx.attempt
         memo = self._memo(ctx.rules)

@@ -23,8 +23,7 @@ class CallingHoursCheck:
     def __call__(self, ctx: CheckContext) -> list[Reason]:
         """Reasons for each (rule, zone) whose window the attempt's local time misses."""
         out: list[Reason] = []
-        for cand in ctx.candidates:
-            local = ctx.attempt.at.astimezone(zone(cand.tz))
+        for cand, local in zip(ctx.candidates, ctx.locals_at(ctx.attempt.at), strict=True):
             for rule in _rules(ctx, cand.state, local.date()):
                 window = _window_for(rule, local.weekday())
                 if window is None or window.start <= local.time() < window.end:

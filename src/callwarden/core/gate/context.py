@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from callwarden.core.decision import JurisdictionCandidate
 from callwarden.core.rules.ruleset import RuleSet
@@ -60,6 +62,13 @@ class CheckContext:
     rules: RuleSet
     facts: Facts
     policy: SellerPolicy
+    local_times: tuple[datetime, ...] = ()  # the attempt's instant in each candidate's zone
+
+    def locals_at(self, instant: datetime) -> tuple[datetime, ...]:
+        """``instant`` in each candidate's zone (precomputed for the attempt's own instant)."""
+        if instant is self.attempt.at and self.local_times:
+            return self.local_times
+        return tuple(instant.astimezone(_zone(c.tz)) for c in self.candidates)
 
     @property
     def states(self) -> frozenset[str]:
@@ -70,4 +79,10 @@ class CheckContext:
         """The same context with the attempt moved to another instant."""
         from dataclasses import replace  # noqa: PLC0415 - rarely used, keeps the hot path lean
 
-        return replace(self, attempt=replace(self.attempt, at=instant))
+        moved = replace(self.attempt, at=instant)
+        return replace(self, attempt=moved, local_times=())
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)

@@ -81,6 +81,9 @@ def _hit(ctx: CheckContext, row: DncListRule) -> list[Reason]:
     if exempt or usable(ctx, row.exemptions, ctx.attempt.at, row.meta.jurisdiction):
         return []
     code = ReasonCode.DNC_NATIONAL if name == NATIONAL else ReasonCode.DNC_STATE
+    if not row.exemptions:
+        message = f"the number is on the {_label(name)}, which no consent exempts"
+        return [reason(code, row.meta, message)]
     message = (
         f"the number is on the {_label(name)} and no {describe(row.exemptions)} "
         f"with seller {ctx.attempt.seller} exempts it"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from callwarden.core.decision import JurisdictionCandidate, Reason, ReasonCode
 from callwarden.core.gate import _rows
-from callwarden.core.gate.check import reason, zone
+from callwarden.core.gate.check import reason
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import EmergencyBanRule
 from callwarden.core.types import EmergencyDeclaration
@@ -33,10 +33,10 @@ class EmergencyCheck:
             return []
         at = ctx.attempt.at
         out: dict[tuple[str, EmergencyDeclaration], Reason] = {}
-        for cand in ctx.candidates:
+        for cand, local in zip(ctx.candidates, ctx.locals_at(at), strict=True):
             if cand.state is None:
                 continue
-            day = at.astimezone(zone(cand.tz)).date()
+            day = local.date()
             rows = self._rows.at(ctx, cand.state, day)
             for declaration in _covering(ctx, cand):
                 for rule in rows:

@@ -60,8 +60,8 @@ class FrequencyCheck:
     def _limits(self, ctx: CheckContext, at: datetime) -> list[tuple[FrequencyCapRule, _Limit]]:
         """Every limit reached at ``at``, per candidate zone and applicable rule."""
         out: list[tuple[FrequencyCapRule, _Limit]] = []
-        for cand in ctx.candidates:
-            day = at.astimezone(zone(cand.tz)).date()
+        for cand, local in zip(ctx.candidates, ctx.locals_at(at), strict=True):
+            day = local.date()
             for rule in self._rows.at(ctx, cand.state, day):
                 calls, talks = _history(ctx, rule, at)
                 cap = _cap(ctx, rule, cand.tz, at, calls)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from callwarden.core.decision import CLOCK_CODES, Decision, Reason, ReasonCode
 from callwarden.core.gate import jurisdiction
-from callwarden.core.gate.check import HORIZON, Check, ClockCheck, NotingCheck
+from callwarden.core.gate.check import HORIZON, Check, ClockCheck, NotingCheck, zone
 from callwarden.core.gate.context import CheckContext, Facts, SellerPolicy
 from callwarden.core.gate.needs import FactNeeds, NeedsFinder
 from callwarden.core.gate.numbering import NumberingPlan, e164, normalize
@@ -68,6 +68,7 @@ class Gate:
             rules=self.rules,
             facts=facts,
             policy=policy or SellerPolicy(),
+            local_times=tuple(attempt.at.astimezone(zone(c.tz)) for c in candidates),
         )
 
     def needs(self, attempt: Attempt, number: int, dnc_hits: frozenset[str]) -> FactNeeds:

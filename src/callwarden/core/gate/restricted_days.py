@@ -45,8 +45,7 @@ class RestrictedDaysCheck:
         """One reason per (rule, candidate zone) whose ban covers the local date."""
         out: list[Reason] = []
         at = ctx.attempt.at
-        for cand in ctx.candidates:
-            local = at.astimezone(zone(cand.tz))
+        for cand, local in zip(ctx.candidates, ctx.locals_at(at), strict=True):
             for rule, why in self._bans(ctx, cand.state, local.date(), at):
                 where = cand.state or cand.tz
                 message = f"{local:%A %Y-%m-%d} in {cand.tz} ({where}) is {why}"

@@ -298,3 +298,17 @@ def test_every_reason_at_once_is_reported(judge) -> None:
         "DNC_DATA_STALE",
         "DNC_DATA_STALE",
     ]
+
+
+
+def test_state_list_without_exemptions_says_so(plan, shipped_rules) -> None:
+    """A state list that honors no consent says so plainly (Tex. Bus. & Com. Code 304.051)."""
+    from callwarden.core.gate.gate import Gate
+    from callwarden.core.types import Attempt
+
+    gate = Gate(plan=plan, rules=shipped_rules, checks=[CHECK])
+    attempt = Attempt(id="t", phone=TX, at=datetime.fromisoformat(AT), seller="acme")
+    decision = gate.decide(attempt, facts("state:TX"))
+    assert decision.codes == ("DNC_STATE",)
+    assert "which no consent exempts" in decision.reasons[0].message
+    assert "no no" not in decision.reasons[0].message
