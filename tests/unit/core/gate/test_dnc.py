@@ -300,7 +300,6 @@ def test_every_reason_at_once_is_reported(judge) -> None:
     ]
 
 
-
 def test_state_list_without_exemptions_says_so(plan, shipped_rules) -> None:
     """A state list that honors no consent says so plainly (Tex. Bus. & Com. Code 304.051)."""
     from callwarden.core.gate.gate import Gate
