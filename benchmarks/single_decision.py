@@ -87,7 +87,7 @@ def measure_gate(root: str, n: int, leads: str, count: int) -> dict[str, Any]:
         AttemptIn.model_validate(a).to_core() for a in _phones_and_attempts(root, n, leads, count)
     ]
     facts = [_facts_for(gate, a, i, rules) for i, a in enumerate(attempts)]
-    for attempt, fact in zip(attempts[:2_000], facts[:2_000], strict=True):  # warm up
+    for attempt, fact in zip(attempts[:_DISTINCT], facts[:_DISTINCT], strict=True):  # warm up
         gate.decide(attempt, fact)
     pairs = list(zip(attempts, facts, strict=True))
     samples, decisions = time_each(lambda pair: gate.decide(*pair), pairs)
@@ -140,7 +140,7 @@ def measure_phonenumbers(root: str, n: int, leads: str, count: int) -> dict[str,
     import phonenumbers
 
     phones = [a["phone"] for a in _phones_and_attempts(root, n, leads, count)]
-    for phone in phones[:2_000]:
+    for phone in phones[:_DISTINCT]:
         phonenumbers.is_valid_number(phonenumbers.parse(phone, "US"))
     samples, _ = time_each(
         lambda p: phonenumbers.is_valid_number(phonenumbers.parse(p, "US")), phones

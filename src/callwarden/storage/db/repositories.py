@@ -47,8 +47,9 @@ class SqlConsentRepository:
 
     def for_number(self, phone: int, seller: str) -> tuple[Consent, ...]:
         """Every consent of a number to a seller, oldest first."""
-        rows = self.session.scalars(
-            select(ConsentRow)
+        # Columns, not entities: the gate's hot path skips the ORM's identity map.
+        rows = self.session.execute(
+            select(*_CONSENT_COLUMNS)
             .where(ConsentRow.phone == phone, ConsentRow.seller == seller)
             .order_by(ConsentRow.at, ConsentRow.id)
         )
@@ -144,7 +145,19 @@ def _distinct(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     )
 
 
-def _consent(row: ConsentRow) -> Consent:
+_CONSENT_COLUMNS = (
+    ConsentRow.phone,
+    ConsentRow.seller,
+    ConsentRow.kind,
+    ConsentRow.at,
+    ConsentRow.revoked_at,
+    ConsentRow.scope,
+    ConsentRow.evidence,
+)
+
+
+def _consent(row: Any) -> Consent:
+    """A Consent from an entity or a row of ``_CONSENT_COLUMNS``."""
     return Consent(
         phone=row.phone,
         seller=row.seller,
@@ -165,8 +178,8 @@ class SqlAttemptHistory:
 
     def recent(self, phone: int, seller: str, since: datetime) -> tuple[PastAttempt, ...]:
         """Attempts to the number by the seller since ``since``, oldest first."""
-        rows = self.session.scalars(
-            select(AttemptRow)
+        rows = self.session.execute(
+            select(*_ATTEMPT_COLUMNS)
             .where(AttemptRow.phone == phone, AttemptRow.seller == seller, AttemptRow.at >= since)
             .order_by(AttemptRow.at, AttemptRow.id)
         )
@@ -298,7 +311,22 @@ def _insert_chunks(session: Session, model: Any, rows: Iterable[dict[str, Any]])
     return total
 
 
-def _attempt(row: AttemptRow) -> PastAttempt:
+_ATTEMPT_COLUMNS = (
+    AttemptRow.phone,
+    AttemptRow.at,
+    AttemptRow.seller,
+    AttemptRow.campaign,
+    AttemptRow.purpose,
+    AttemptRow.channel,
+    AttemptRow.method,
+    AttemptRow.outcome,
+    AttemptRow.connect_delay_s,
+    AttemptRow.ring_s,
+)
+
+
+def _attempt(row: Any) -> PastAttempt:
+    """A PastAttempt from an entity or a row of ``_ATTEMPT_COLUMNS``."""
     return PastAttempt(
         phone=row.phone,
         at=row.at,
@@ -439,10 +467,12 @@ class SqlSellerPolicies:
 
     def exemptions(self, seller: str) -> Mapping[str, str]:
         """List name -> reason for lists that do not apply to the seller."""
-        rows = self.session.scalars(
-            select(ListExemptionRow).where(ListExemptionRow.seller == seller)
+        rows = self.session.execute(
+            select(ListExemptionRow.list_name, ListExemptionRow.reason).where(
+                ListExemptionRow.seller == seller
+            )
         )
-        return {r.list_name: r.reason for r in rows}
+        return {name: why for name, why in rows}
 
     def set_exemption(self, seller: str, list_name: str, reason: str) -> None:
         """Say that a list does not apply to a seller, with the reason decisions will cite."""
