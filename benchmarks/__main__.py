@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks._data import sizes
-from benchmarks._harness import REPO, Context, Row, failed_row, progress
+from benchmarks._harness import REPO, Context, Row, close_spawner, failed_row, progress, spawner
 from benchmarks._table import render
 
 DEFAULT_SCALE = 0.1
@@ -91,6 +91,14 @@ def main(argv: list[str] | None = None) -> int:
     """Run the selected benchmarks and print the table."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     os.environ.pop("CALLWARDEN_DATABASE_URL", None)  # every home uses its own SQLite file
+    spawner()  # the launcher of measured processes starts while this process is small
+    try:
+        return _run(args)
+    finally:
+        close_spawner()
+
+
+def _run(args: argparse.Namespace) -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     ctx = Context(scale=args.scale, workdir=args.workdir.resolve())
     names = [n for n in BENCHMARKS if not args.only or n in args.only]

@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,6 +79,73 @@ class BenchError(RuntimeError):
     """A measurement that could not be made; its message goes into the table."""
 
 
+class Spawner:
+    """The harness's end of the pipe to ``_spawner``, the launcher of measured processes."""
+
+    def __init__(self) -> None:
+        """Start the launcher (call this while the harness is still small)."""
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks._spawner"],
+            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+
+    def call(self, **request: Any) -> dict[str, Any]:
+        """Send one request and return the reply; a failed request raises BenchError."""
+        assert self._proc.stdin is not None and self._proc.stdout is not None  # noqa: S101
+        self._proc.stdin.write(json.dumps(request) + "\n")
+        self._proc.stdin.flush()
+        line = self._proc.stdout.readline()
+        if not line:
+            raise BenchError("the process launcher exited")
+        reply: dict[str, Any] = json.loads(line)
+        if "error" in reply:
+            raise BenchError(f"launcher: {reply['error']}")
+        return reply
+
+    def start(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
+              cwd: Path | None = None, stderr: Path | None = None,
+              new_session: bool = False) -> int:  # fmt: skip
+        """Start a process; return its pid (the launcher is its parent)."""
+        reply = self.call(
+            op="start", argv=list(argv), env={**os.environ, **(env or {})},
+            cwd=str(cwd or REPO), stderr=str(stderr) if stderr else None,
+            new_session=new_session,
+        )  # fmt: skip
+        return int(reply["pid"])
+
+    def close(self) -> None:
+        """Stop the launcher (it kills anything still running)."""
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        self._proc.wait()
+
+
+_SPAWNER: list[Spawner] = []
+
+
+def spawner() -> Spawner:
+    """The run's launcher, started on first use (``__main__`` starts it first thing)."""
+    if not _SPAWNER:
+        _SPAWNER.append(Spawner())
+    return _SPAWNER[0]
+
+
+def close_spawner() -> None:
+    """Stop the launcher at the end of the run."""
+    while _SPAWNER:
+        _SPAWNER.pop().close()
+
+
+def _measured(
+    reply: Mapping[str, Any], result: dict[str, Any] | None = None, tail: str = ""
+) -> Measured:
+    return Measured(
+        result=result or {}, wall_s=float(reply["wall_s"]),
+        peak_bytes=int(reply["maxrss_kib"]) * 1024, returncode=int(reply["returncode"]),
+        stderr_tail=tail,
+    )  # fmt: skip
+
+
 def run_measured(
     argv: Sequence[str],
     *,
@@ -89,92 +155,67 @@ def run_measured(
     check: bool = True,
     capture: bool = True,
 ) -> Measured:
-    """Run a command, time it, and read its peak RSS with ``wait4``.
+    """Run a command through the launcher; its wall time and peak RSS (``wait4``).
 
     With ``capture`` the command's stderr is kept (its tail goes into errors); without, it
     flows through to ours (live progress of workers).
     """
-    full_env = {**os.environ, **(env or {})}
     err_path = Path(tempfile.gettempdir()) / f"cw-bench-{os.getpid()}-stderr.log"
-    with err_path.open("w+b") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            list(argv),
-            env=full_env,
-            cwd=cwd,
-            stdout=subprocess.DEVNULL,
-            stderr=err if capture else None,
-        )
-        rusage = reap(proc, start, timeout_s)
-        wall = time.perf_counter() - start
-        err.seek(0)
-        tail = err.read()[-4000:].decode("utf-8", "replace")
     err_path.unlink(missing_ok=True)
-    if check and proc.returncode != 0:
+    launcher = spawner()
+    pid = launcher.start(argv, env=env, cwd=cwd, stderr=err_path if capture else None)
+    reply = launcher.call(op="wait", pid=pid, timeout=timeout_s)
+    tail = ""
+    if err_path.exists():
+        tail = err_path.read_bytes()[-4000:].decode("utf-8", "replace")
+        err_path.unlink()
+    if reply["timed_out"]:
+        raise BenchError(f"{Path(argv[0]).name} timed out after {timeout_s:.0f} s")
+    if check and reply["returncode"] != 0:
         last = tail.strip().splitlines()[-3:] if tail.strip() else ["(no output)"]
-        raise BenchError(f"{Path(argv[0]).name} exited {proc.returncode}: {' / '.join(last)}")
-    return Measured(
-        result={}, wall_s=wall, peak_bytes=rusage * 1024, returncode=proc.returncode,
-        stderr_tail=tail,
-    )  # fmt: skip
+        raise BenchError(f"{Path(argv[0]).name} exited {reply['returncode']}: {' / '.join(last)}")
+    return _measured(reply, tail=tail)
 
 
-def reap(proc: subprocess.Popen[bytes], start: float, timeout_s: float) -> int:
-    """Wait for the child with ``wait4`` and return its ``ru_maxrss`` in KiB.
-
-    The wait blocks (so the wall time is exact); a timer kills the child past ``timeout_s``.
-    """
-    killer = threading.Timer(max(0.0, start + timeout_s - time.perf_counter()), proc.kill)
-    killer.daemon = True
-    killer.start()
-    try:
-        _, status, usage = os.wait4(proc.pid, 0)
-    finally:
-        killer.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if time.perf_counter() - start >= timeout_s:
-        raise BenchError(f"timed out after {timeout_s:.0f} s")
-    return int(usage.ru_maxrss)
+def _worker_argv(module: str, function: str, kwargs: Mapping[str, Any], out: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "benchmarks._worker",
+        module,
+        function,
+        json.dumps(dict(kwargs)),
+        str(out),
+    ]
 
 
-def run_worker(ctx: Context, module: str, function: str, **kwargs: Any) -> Measured:
-    """Run ``benchmarks.<module>.<function>(**kwargs)`` in a fresh process and return its dict."""
-    out = ctx.workdir / f"result-{module}-{function}-{os.getpid()}.json"
-    out.unlink(missing_ok=True)
-    argv = [sys.executable, "-m", "benchmarks._worker", module, function, json.dumps(kwargs)]
-    measured = run_measured([*argv, str(out)], cwd=REPO, check=False, capture=False)
+def _worker_result(module: str, function: str, out: Path, reply: Mapping[str, Any]) -> Measured:
     if not out.exists():
-        raise BenchError(f"{module}.{function} exited {measured.returncode} without a result")
+        raise BenchError(f"{module}.{function} exited {reply['returncode']} without a result")
     result = json.loads(out.read_text(encoding="utf-8"))
     out.unlink()
     if "error" in result:
         raise BenchError(f"{module}.{function}: {result['error']}")
-    return Measured(
-        result=result, wall_s=measured.wall_s, peak_bytes=measured.peak_bytes, returncode=0
-    )
+    return _measured(reply, result)
+
+
+def run_worker(ctx: Context, module: str, function: str, **kwargs: Any) -> Measured:
+    """Run ``benchmarks.<module>.<function>(**kwargs)`` in a fresh process and return its dict."""
+    return run_workers_together(ctx, module, function, [kwargs])[0]
 
 
 def run_workers_together(
     ctx: Context, module: str, function: str, kwargs_list: Sequence[Mapping[str, Any]]
 ) -> list[Measured]:
     """Start one worker per kwargs at once, wait for all, return their results in order."""
-    procs = []
+    launcher = spawner()
+    started = []
     for k, kwargs in enumerate(kwargs_list):
         out = ctx.workdir / f"result-{module}-{function}-{os.getpid()}-{k}.json"
         out.unlink(missing_ok=True)
-        argv = [sys.executable, "-m", "benchmarks._worker", module, function]
-        proc = subprocess.Popen([*argv, json.dumps(dict(kwargs)), str(out)], cwd=REPO)
-        procs.append((proc, out, time.perf_counter()))
-    measured = []
-    for proc, out, start in procs:
-        peak = reap(proc, start, 3600.0)
-        wall = time.perf_counter() - start
-        result = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
-        out.unlink(missing_ok=True)
-        if "error" in result or not result:
-            raise BenchError(f"{module}.{function}: {result.get('error', 'no result')}")
-        measured.append(Measured(result=result, wall_s=wall, peak_bytes=peak * 1024, returncode=0))
-    return measured
+        started.append((launcher.start(_worker_argv(module, function, kwargs, out)), out))
+    replies = [(launcher.call(op="wait", pid=pid, timeout=3600.0), out) for pid, out in started]
+    return [_worker_result(module, function, out, reply) for reply, out in replies]
 
 
 #: The longest a latency loop runs; it stops early (after at least 1,000 calls) past this.

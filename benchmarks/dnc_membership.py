@@ -54,6 +54,8 @@ def run(ctx: Context) -> list[Row]:
         probes=str(probes),
         backend="bitmap",
     )
+    sorted_root = str(ctx.workdir / "sorted-store")
+    run_worker(ctx, "dnc_membership", "build_sorted_store", root=sorted_root, registry=registry)
     sorted_ = run_worker(
         ctx,
         "dnc_membership",
@@ -61,7 +63,7 @@ def run(ctx: Context) -> list[Row]:
         home=str(home.path),
         probes=str(probes),
         backend="sorted",
-        registry=registry,
+        sorted_root=sorted_root,
     )
     progress("membership peer: Python set")
     pyset = run_worker(ctx, "dnc_membership", "measure_set", registry=registry, probes=str(probes))
@@ -108,14 +110,15 @@ def _time_calls(lookup: Any, probes: list[int]) -> tuple[float, float, int]:
     return p50, p99, sum(map(bool, found))
 
 
-def measure_store(home: str, probes: str, backend: str, registry: str = "") -> dict[str, Any]:
-    """``DncStore.contains`` per call on the national list, or on a sorted-array copy."""
+def measure_store(home: str, probes: str, backend: str, sorted_root: str = "") -> dict[str, Any]:
+    """``DncStore.contains`` per call on the national list, or on the sorted-array copy."""
     os.environ["CALLWARDEN_HOME"] = home
     from callwarden.bootstrap import bootstrap
+    from callwarden.storage.dnc_store import DncStore
 
     store = bootstrap().dnc
     if backend == "sorted":
-        store = _sorted_store(Path(home).parent / "sorted-store", registry)
+        store = DncStore(Path(sorted_root), bitmap_threshold=2**62)
     used = store.lists()["national"].backend
     if used != backend:
         msg = f"the national list uses the {used} backend, not {backend}"
@@ -126,19 +129,19 @@ def measure_store(home: str, probes: str, backend: str, registry: str = "") -> d
     return {"p50_us": p50, "p99_us": p99, "count": len(values), "hits": hits, "note": note}
 
 
-def _sorted_store(root: Path, registry: str) -> Any:
-    """A store that keeps the same numbers as a sorted array (built once, then reused)."""
+def build_sorted_store(root: str, registry: str) -> dict[str, Any]:
+    """A store keeping the registry as a sorted array (built when missing or of another size)."""
     from datetime import UTC, datetime
 
     from callwarden.storage.dnc_store import DncStore
 
-    store = DncStore(root, bitmap_threshold=2**62)
+    store = DncStore(Path(root), bitmap_threshold=2**62)
     numbers = np.load(registry, mmap_mode="r")
     current = store.lists().get("national")
     if current is None or current.count != numbers.size:
         source = {"name": Path(registry).name}
         store.replace("national", np.asarray(numbers), datetime.now(UTC), source)
-    return store
+    return {"count": int(numbers.size)}
 
 
 def measure_set(registry: str, probes: str) -> dict[str, Any]:

@@ -10,11 +10,8 @@ share the machine's cores, as a dialer on the same host would.
 from __future__ import annotations
 
 import http.client
-import os
 import shutil
-import signal
 import socket
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -28,8 +25,8 @@ from benchmarks._harness import (
     fmt_bytes,
     fmt_rate,
     progress,
-    reap,
     run_workers_together,
+    spawner,
 )
 from benchmarks._home import Home, callwarden, create_api_key, ensure_home, fact_numbers, new_home
 from benchmarks._loadgen import dump_bodies, merge
@@ -120,11 +117,11 @@ def _serving_home(ctx: Context, home: Home) -> tuple[Path, str]:
     return path, create_api_key(path, "bench-http")
 
 
-def _wait_ready(port: int, proc: subprocess.Popen[bytes], timeout_s: float = 90.0) -> None:
+def _wait_ready(port: int, pid: int, timeout_s: float = 90.0) -> None:
     deadline = time.perf_counter() + timeout_s
     while time.perf_counter() < deadline:
-        if proc.poll() is not None:
-            raise BenchError(f"callwarden serve exited {proc.returncode} before it was ready")
+        if not spawner().call(op="poll", pid=pid)["running"]:
+            raise BenchError("callwarden serve exited before it was ready")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
@@ -142,17 +139,14 @@ def _serve_and_load(
 ) -> dict[str, Any]:
     path, key = _serving_home(ctx, home)
     port = _free_port()
-    env = {**os.environ, **home.env, "CALLWARDEN_HOME": str(path)}
     argv = callwarden(
         "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)
     )
     progress(f"HTTP: serving with {workers} worker(s) on port {port}")
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        argv, env=env, cwd=REPO, stdout=subprocess.DEVNULL, start_new_session=True
-    )
+    env = {**home.env, "CALLWARDEN_HOME": str(path)}
+    pid = spawner().start(argv, env=env, cwd=REPO, new_session=True)
     try:
-        _wait_ready(port, proc)
+        _wait_ready(port, pid)
         common = {"host": "127.0.0.1", "port": port, "key": key}
         _load(  # warm every worker up
             ctx, common, path="/v1/check", bodies=singles, connections=1, duration=1.0, cap=2_000
@@ -169,24 +163,11 @@ def _serve_and_load(
         )  # fmt: skip
         batch["attempts_per_s"] = batch["ok"] * BATCH_SIZE / batch["elapsed_s"]
     finally:
-        peak = _stop(proc, start)
+        stopped = spawner().call(op="stop", pid=pid, grace=STOP_GRACE_S)
+        if stopped["killed"]:
+            progress("HTTP: the server did not stop in time (a request still running); killed")
+    peak = int(stopped["maxrss_kib"]) * 1024
     return {"workers": workers, "single": single, "batch": batch, "peak_bytes": peak}
-
-
-def _stop(proc: subprocess.Popen[bytes], start: float) -> int:
-    """Stop the server, killing its process group when a request keeps it busy; peak RSS."""
-    if proc.returncode is not None:  # it died early and was reaped while waiting for it
-        return 0
-    proc.send_signal(signal.SIGTERM)
-    deadline = time.perf_counter() + STOP_GRACE_S
-    while time.perf_counter() < deadline:
-        if os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
-            break
-        time.sleep(0.1)
-    else:
-        progress("HTTP: the server did not stop in time (a request still running); killing it")
-        os.killpg(proc.pid, signal.SIGKILL)  # the session started for this server above
-    return reap(proc, start, 3600.0) * 1024
 
 
 def _load(

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._attempts import attempt_dicts, dialing_day, sample_numbers
-from benchmarks._data import clear_numbers, ensure_dataset, registry_array
+from benchmarks._attempts import attempt_dicts, dialing_day
+from benchmarks._data import ensure_dataset
 from benchmarks._harness import (
     Context,
     Row,
@@ -29,6 +29,7 @@ from benchmarks._harness import (
     run_worker,
     time_each,
 )
+from benchmarks._home import fact_numbers
 
 TARGET_P99_US = 50.0
 _DISTINCT = 5_000
@@ -37,12 +38,9 @@ _DISTINCT = 5_000
 def run(ctx: Context) -> list[Row]:
     """Time ``Gate.decide`` and the phonenumbers peer in fresh processes."""
     data = ensure_dataset(ctx)
-    common = {
-        "root": str(data.root),
-        "n": data.registry_count,
-        "leads": str(data.path("leads_parquet")),
-        "count": ctx.micro_count,
-    }
+    numbers = ctx.workdir / "decision-numbers.npy"
+    np.save(numbers, fact_numbers(data))  # here, so the measured processes stay lean
+    common = {"root": str(data.root), "numbers": str(numbers), "count": ctx.micro_count}
     progress(f"single decision: {ctx.micro_count:,} Gate.decide calls")
     ours = run_worker(ctx, "single_decision", "measure_gate", **common)
     progress("single decision peer: phonenumbers.parse + is_valid_number")
@@ -65,14 +63,12 @@ def run(ctx: Context) -> list[Row]:
     ]
 
 
-def _phones_and_attempts(root: str, n: int, leads: str, count: int) -> list[dict[str, Any]]:
-    registry = registry_array(root, n)
-    clear = clear_numbers(leads, registry, _DISTINCT)
-    numbers = sample_numbers(np.asarray(registry), clear, min(_DISTINCT, count))
-    return attempt_dicts(numbers, count, dialing_day())
+def _attempts(numbers: str, count: int) -> list[dict[str, Any]]:
+    called = np.load(numbers)
+    return attempt_dicts(called[: min(_DISTINCT, count)], count, dialing_day())
 
 
-def measure_gate(root: str, n: int, leads: str, count: int) -> dict[str, Any]:
+def measure_gate(root: str, numbers: str, count: int) -> dict[str, Any]:
     """Decide ``count`` attempts one by one on a warm gate; per-call p50/p99."""
     from callwarden.core.gate.checks import default_checks
     from callwarden.core.gate.gate import Gate
@@ -83,9 +79,7 @@ def measure_gate(root: str, n: int, leads: str, count: int) -> dict[str, Any]:
     plan = load_plan(Path(root) / "cache")
     rules = load_rule_set()
     gate = Gate(plan=plan, rules=rules, checks=default_checks())
-    attempts = [
-        AttemptIn.model_validate(a).to_core() for a in _phones_and_attempts(root, n, leads, count)
-    ]
+    attempts = [AttemptIn.model_validate(a).to_core() for a in _attempts(numbers, count)]
     facts = [_facts_for(gate, a, i, rules) for i, a in enumerate(attempts)]
     for attempt, fact in zip(attempts[:_DISTINCT], facts[:_DISTINCT], strict=True):  # warm up
         gate.decide(attempt, fact)
@@ -135,11 +129,12 @@ def _facts_for(gate: Any, attempt: Any, i: int, rules: Any) -> Any:
     )
 
 
-def measure_phonenumbers(root: str, n: int, leads: str, count: int) -> dict[str, Any]:
+def measure_phonenumbers(root: str, numbers: str, count: int) -> dict[str, Any]:
     """``phonenumbers.parse`` + ``is_valid_number`` per call on the same phone strings."""
     import phonenumbers
 
-    phones = [a["phone"] for a in _phones_and_attempts(root, n, leads, count)]
+    del root  # the same arguments as measure_gate
+    phones = [a["phone"] for a in _attempts(numbers, count)]
     for phone in phones[:_DISTINCT]:
         phonenumbers.is_valid_number(phonenumbers.parse(phone, "US"))
     samples, _ = time_each(

@@ -18,3 +18,26 @@ def test_upgrade_and_downgrade(db_url: str) -> None:
     downgrade(engine, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()
+
+
+def test_head_constant_is_the_newest_migration() -> None:
+    """``migrate.HEAD`` names the newest revision, so a migrated database skips Alembic."""
+    from alembic.script import ScriptDirectory
+
+    from callwarden.storage.db.migrate import HEAD, alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert script.get_current_head() == HEAD
+
+
+def test_upgrade_twice_is_a_no_op(db_url: str) -> None:
+    """A second upgrade finds the database at head and changes nothing."""
+    from callwarden.storage.db.migrate import HEAD, current_revision
+
+    engine = make_engine(db_url)
+    assert current_revision(engine) is None
+    upgrade(engine)
+    assert current_revision(engine) == HEAD
+    upgrade(engine)
+    assert current_revision(engine) == HEAD
+    engine.dispose()

@@ -15,6 +15,9 @@ from callwarden.core.rules.model import AbandonmentRule
 from callwarden.core.rules.ruleset import RuleSet
 from callwarden.core.types import Attempt, Method, Outcome, PastAttempt
 
+#: How long a campaign's abandonment rate is reused (the rate covers 30 days of calls).
+ABANDONMENT_TTL = timedelta(seconds=60)
+
 #: The least history a decision loads; longer frequency windows in the rules extend it.
 HISTORY_LOOKBACK = timedelta(days=31)
 
@@ -38,6 +41,7 @@ class CheckService:
         self.clock = clock
         self.litigator_blocks = litigator_blocks
         self.lookback = history_lookback(gate.rules)
+        self._abandonment_cache: dict[tuple[str, str, datetime], tuple[datetime, AbandonStats]] = {}
 
     def check(self, attempts: Sequence[Attempt], *, record: bool = False) -> list[Decision]:
         """Decide each attempt; with ``record``, store every allowed one as a past attempt.
@@ -113,12 +117,24 @@ class CheckService:
         if not rules:
             return None
         rule = rules[0]
-        return uow.history.abandonment(
+        # The rate is over 30 days of calls: it is computed once per campaign and minute of
+        # the attempt, and reused for at most ABANDONMENT_TTL of real time.
+        minute = attempt.at.replace(second=0, microsecond=0)
+        key = (attempt.campaign, rule.meta.id, minute)
+        now = self.clock.now()
+        cached = self._abandonment_cache.get(key)
+        if cached is not None and now - cached[0] < ABANDONMENT_TTL:
+            return cached[1]
+        stats = uow.history.abandonment(
             attempt.campaign,
-            attempt.at - timedelta(days=rule.window_days),
-            attempt.at,
+            minute - timedelta(days=rule.window_days),
+            minute,
             rule.connect_within_s,
         )
+        if len(self._abandonment_cache) >= 4096:  # noqa: PLR2004 - bound the memo
+            self._abandonment_cache.clear()
+        self._abandonment_cache[key] = (now, stats)
+        return stats
 
 
 def _touches_db(needs: FactNeeds, attempt: Attempt) -> bool:

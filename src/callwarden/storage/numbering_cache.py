@@ -1,11 +1,12 @@
 """Build the NPA-NXX validity table with Arrow's vectorized regex and cache it on disk.
 
 The table depends only on the installed ``phonenumbers`` version, so it is computed once per
-version (about 5 s) and stored as ``numbering-<version>.npy`` under the callwarden home.
+version (about 3 s) and stored as ``numbering-<version>.npz`` under the callwarden home.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -20,9 +21,11 @@ from callwarden.core.gate.numbering import (
     CHECK_LINE,
     PROBE_LINES,
     VALID,
+    LocationTables,
     NumberingPlan,
     build_plan,
     line_pattern,
+    location_tables,
 )
 
 
@@ -44,17 +47,49 @@ def compute_validity() -> npt.NDArray[np.uint8]:
 
 
 def load_plan(cache_dir: Path | None) -> NumberingPlan:
-    """Return the numbering plan, reading or writing the cached validity table."""
-    name = f"numbering-{phonenumbers.__version__}.npy"
+    """Return the numbering plan, reading or writing its cached tables.
+
+    The cache file (``numbering-<phonenumbers version>.npz``) holds the validity, state and
+    zone tables and the values they index; it is rebuilt when missing or unreadable.
+    """
+    name = f"numbering-{phonenumbers.__version__}.npz"
     path = cache_dir / name if cache_dir is not None else None
     if path is not None and path.exists():
-        validity = np.load(path)
-    else:
-        validity = compute_validity()
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
-            with os.fdopen(fd, "wb") as handle:
-                np.save(handle, validity)
-            Path(tmp).replace(path)
-    return build_plan(validity)
+        cached = _read(path)
+        if cached is not None:
+            return build_plan(*cached)
+    validity = compute_validity()
+    tables = location_tables()
+    if path is not None:
+        _write(path, validity, tables)
+    return build_plan(validity, tables)
+
+
+def _read(path: Path) -> tuple[npt.NDArray[np.uint8], LocationTables] | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            tables = LocationTables(
+                states=tuple(meta["states"]),
+                state_index=data["state_index"],
+                zone_sets=tuple(tuple(z) for z in meta["zone_sets"]),
+                zone_index=data["zone_index"],
+            )
+            return data["validity"], tables
+    except (OSError, ValueError, KeyError):
+        return None  # a damaged cache is rebuilt
+
+
+def _write(path: Path, validity: npt.NDArray[np.uint8], tables: LocationTables) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = json.dumps({"states": list(tables.states), "zone_sets": list(tables.zone_sets)})
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
+    with os.fdopen(fd, "wb") as handle:
+        np.savez(
+            handle,
+            validity=validity,
+            state_index=tables.state_index,
+            zone_index=tables.zone_index,
+            meta=np.array(meta),
+        )
+    Path(tmp).replace(path)

@@ -188,3 +188,27 @@ def test_history_lookback_follows_the_rules(rules) -> None:
         version="t", content_hash="2" * 64, frequency_caps=(*rules.frequency_caps, long_cap)
     )
     assert history_lookback(longer) == timedelta(days=61)
+
+
+def test_abandonment_rate_is_read_once_a_minute(plan, rules, uow: MemoryUnitOfWork, dnc) -> None:
+    """The 30-day rate is computed once per campaign and minute, and again after 60 s."""
+    clock = FixedClock(NOW)
+    gate = Gate(plan=plan, rules=rules, checks=default_checks())
+    service = CheckService(gate=gate, uow=lambda: uow, dnc=dnc, clock=clock)
+    calls: list[str] = []
+    original = uow.history.abandonment
+
+    def counting(campaign: str, *args: object) -> object:
+        calls.append(campaign)
+        return original(campaign, *args)  # type: ignore[arg-type]
+
+    uow.history.abandonment = counting  # type: ignore[method-assign]
+    predictive = {"method": Method.PREDICTIVE, "line_type": LineType.LANDLINE, "phone": DALLAS}
+    for second in range(5):
+        service.check([attempt(at=NOW + timedelta(seconds=second), **predictive)])
+    assert calls == ["spring"]
+    clock.advance(timedelta(seconds=61))
+    service.check([attempt(**predictive)])
+    assert calls == ["spring", "spring"]
+    service.check([attempt(at=NOW + timedelta(minutes=1), **predictive)])
+    assert len(calls) == 3

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import phonenumbers
-from phonenumbers import geodata, tzdata
 
 from callwarden.errors import InvalidPhoneNumber
 
@@ -112,8 +111,32 @@ def line_pattern() -> str:
     return "(?:" + "|".join(p.pattern for p in _region_patterns()) + ")"
 
 
-def build_plan(validity: npt.NDArray[np.uint8]) -> NumberingPlan:
-    """Assemble the plan from a validity table (built by a vectorized regex at the edge)."""
+@dataclass(frozen=True, slots=True)
+class LocationTables:
+    """State and time-zone indexes per NPA-NXX, with the values they index."""
+
+    states: tuple[str | None, ...]
+    state_index: npt.NDArray[np.uint8]
+    zone_sets: tuple[tuple[str, ...], ...]
+    zone_index: npt.NDArray[np.uint16]
+
+
+def location_tables() -> LocationTables:
+    """Build the state and zone tables from the geocoder and time-zone data (about 0.6 s)."""
+    states, state_index = _state_table()
+    zone_sets, zone_index = _zone_table()
+    return LocationTables(
+        states=states, state_index=state_index, zone_sets=zone_sets, zone_index=zone_index
+    )
+
+
+def build_plan(
+    validity: npt.NDArray[np.uint8], tables: LocationTables | None = None
+) -> NumberingPlan:
+    """Assemble the plan from a validity table (built by a vectorized regex at the edge).
+
+    ``tables`` may come from a cache; when absent they are built from ``phonenumbers``.
+    """
     if validity.shape != (1_000_000,):
         msg = "validity table must have one entry per NPA-NXX"
         raise ValueError(msg)
@@ -122,14 +145,13 @@ def build_plan(validity: npt.NDArray[np.uint8]) -> NumberingPlan:
     npa, nxx = keys // 1000, keys % 1000
     # N11 codes (211, 311, ... 911) are service codes, never area codes or exchanges.
     validity[(npa % 100 == 11) | (nxx % 100 == 11)] = INVALID  # noqa: PLR2004
-    states, state_index = _state_table()
-    zone_sets, zone_index = _zone_table()
+    tables = tables or location_tables()
     return NumberingPlan(
         validity=validity,
-        state_index=state_index,
-        zone_index=zone_index,
-        states=states,
-        zone_sets=zone_sets,
+        state_index=tables.state_index,
+        zone_index=tables.zone_index,
+        states=tables.states,
+        zone_sets=tables.zone_sets,
         source_version=phonenumbers.__version__,
         line_regex=re.compile(line_pattern()),
     )
@@ -176,6 +198,8 @@ def _state_table() -> tuple[tuple[str | None, ...], npt.NDArray[np.uint8]]:
             code = text.rsplit(", ", 1)[1]
         return position.get(code) if code in US_STATES else 0
 
+    from phonenumbers import geodata  # noqa: PLC0415 - 0.4 s to import; only when building
+
     table = np.zeros(1_000_000, dtype=np.uint8)
     _longest_prefix_fill(geodata.GEOCODE_DATA, state_of, table)
     return states, table
@@ -189,6 +213,8 @@ def _zone_table() -> tuple[tuple[tuple[str, ...], ...], npt.NDArray[np.uint16]]:
         if not zones or len(zones) > 8:  # noqa: PLR2004 - the "+1" catch-all says nothing
             return None
         return sets.setdefault(zones, len(sets))
+
+    from phonenumbers import tzdata  # noqa: PLC0415 - only when building
 
     table = np.zeros(1_000_000, dtype=np.uint16)
     _longest_prefix_fill(tzdata.TIMEZONE_DATA, zones_of, table)
