@@ -2,8 +2,8 @@
 
 Attempts are spread over a Wednesday afternoon and evening in UTC (08:00 to 19:00 Eastern),
 so western numbers are sometimes still outside their calling window, as on a real dialing
-day. Phones come from the data set's registry and clear numbers, written in the six
-notations of the lead files.
+day; their instants only move forward, as a dialer's do. Phones come from the data set's
+registry and clear numbers, written in the six notations of the lead files.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def attempt_dicts(
     """``count`` attempts as the JSON of ``callwarden check`` (cycling over ``numbers``)."""
     rng = np.random.default_rng(seed)
     phones = format_phones(numbers, seed)
-    minutes = rng.integers(13 * 60, 24 * 60, size=count)
+    minutes = np.sort(rng.integers(13 * 60, 24 * 60, size=count))  # time moves forward
     purpose = rng.integers(0, len(PURPOSES), size=count)
     method = rng.integers(0, len(METHODS), size=count)
     return [

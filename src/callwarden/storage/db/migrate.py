@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 #: The newest migration's revision id.
-HEAD = "0001"
+HEAD = "0002"
 
 
 def alembic_config(url: str) -> Config:

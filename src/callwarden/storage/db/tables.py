@@ -85,6 +85,9 @@ class AttemptRow(Base):
     __table_args__ = (
         Index("ix_attempts_phone_seller_at", "phone", "seller", "at"),
         Index("ix_attempts_campaign_at", "campaign", "at"),
+        Index(
+            "ix_attempts_campaign_live", "campaign", "channel", "at", "outcome", "connect_delay_s"
+        ),
     )
 
 
