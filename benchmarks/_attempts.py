@@ -1,9 +1,11 @@
 """Realistic attempts and facts for the latency benchmarks.
 
-Attempts are spread over a Wednesday afternoon and evening in UTC (08:00 to 19:00 Eastern),
-so western numbers are sometimes still outside their calling window, as on a real dialing
-day; their instants only move forward, as a dialer's do. Phones come from the data set's
-registry and clear numbers, written in the six notations of the lead files.
+For the pure gate, attempts are spread over a Wednesday afternoon and evening in UTC (08:00 to
+19:00 Eastern), so western numbers are sometimes still outside their calling window; their
+instants only move forward. For the service and the API, which may cache per campaign and
+minute, attempts follow the pace of a busy dialer instead (1,000 per second from 13:00
+Eastern, when Hawaii's window is just opening). Phones come from the data set's registry and
+clear numbers, written in the six notations of the lead files.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import numpy.typing as npt
 from benchmarks._data import NOTATIONS, digits_matrix
 
 PURPOSES = ("telemarketing",) * 6 + ("informational", "debt_collection", "healthcare")
+#: Seconds between the attempts of a busy dialer (1,000 attempts per second).
+DIALER_PACE_S = 0.001
 METHODS = ("manual", "autodialer", "predictive", "prerecorded")
 
 
@@ -42,19 +46,31 @@ def format_phones(numbers: npt.NDArray[np.int64], seed: int = 7) -> list[str]:
 
 
 def attempt_dicts(
-    numbers: npt.NDArray[np.int64], count: int, day: datetime, seed: int = 11
+    numbers: npt.NDArray[np.int64],
+    count: int,
+    day: datetime,
+    seed: int = 11,
+    pace_s: float | None = None,
 ) -> list[dict[str, Any]]:
-    """``count`` attempts as the JSON of ``callwarden check`` (cycling over ``numbers``)."""
+    """``count`` attempts as the JSON of ``callwarden check`` (cycling over ``numbers``).
+
+    Without ``pace_s`` the instants spread over the afternoon and evening (every calling-hours
+    outcome occurs); with it they start at 18:00 UTC and advance ``pace_s`` seconds per
+    attempt, as the stream of a busy dialer does.
+    """
     rng = np.random.default_rng(seed)
     phones = format_phones(numbers, seed)
-    minutes = np.sort(rng.integers(13 * 60, 24 * 60, size=count))  # time moves forward
+    if pace_s is None:
+        seconds = np.sort(rng.integers(13 * 3600, 24 * 3600, size=count)).astype(float)
+    else:
+        seconds = 18 * 3600 + np.arange(count) * pace_s
     purpose = rng.integers(0, len(PURPOSES), size=count)
     method = rng.integers(0, len(METHODS), size=count)
     return [
         {
             "id": f"a{i}",
             "phone": phones[i % len(phones)],
-            "at": (day + timedelta(minutes=int(minutes[i]))).isoformat(),
+            "at": (day + timedelta(seconds=float(seconds[i]))).isoformat(),
             "channel": "sms" if i % 10 == 0 else "voice",
             "purpose": PURPOSES[int(purpose[i])],
             "method": METHODS[int(method[i])],

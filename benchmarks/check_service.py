@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._attempts import attempt_dicts, dialing_day
+from benchmarks._attempts import DIALER_PACE_S, attempt_dicts, dialing_day
 from benchmarks._data import ensure_dataset
 from benchmarks._harness import (
     Context,
@@ -67,7 +67,8 @@ def measure(home: str, numbers: str, count: int) -> dict[str, Any]:
     checker = app.checker
     called = np.load(Path(numbers))
     attempts = [
-        AttemptIn.model_validate(a).to_core() for a in attempt_dicts(called, count, dialing_day())
+        AttemptIn.model_validate(a).to_core()
+        for a in attempt_dicts(called, count, dialing_day(), pace_s=DIALER_PACE_S)
     ]
     for attempt in attempts[:500]:  # warm up: caches, prepared statements, page cache
         checker.check([attempt])

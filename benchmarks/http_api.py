@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._attempts import attempt_dicts, dialing_day
+from benchmarks._attempts import DIALER_PACE_S, attempt_dicts, dialing_day
 from benchmarks._harness import (
     REPO,
     BenchError,
@@ -50,8 +50,8 @@ def run(ctx: Context) -> list[Row]:
     day = dialing_day()
     singles = ctx.workdir / "http-single.jsonl"
     batches = ctx.workdir / "http-batch.jsonl"
-    dump_bodies(singles, attempt_dicts(numbers, 2_000, day))
-    batch = attempt_dicts(numbers, BATCH_SIZE, day, seed=13)
+    dump_bodies(singles, attempt_dicts(numbers, 2_000, day, pace_s=DIALER_PACE_S))
+    batch = attempt_dicts(numbers, BATCH_SIZE, day, seed=13, pace_s=DIALER_PACE_S)
     dump_bodies(batches, [{"attempts": batch}])
     duration = DURATION_S if ctx.scale >= 0.01 else 2.0
     runs = []
