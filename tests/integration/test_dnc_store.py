@@ -46,6 +46,23 @@ def test_membership_single_and_vectorized(store: DncStore) -> None:
     assert (store.numbers("national") == np.unique(members)).all()
 
 
+@pytest.mark.parametrize("threaded_from", [1, 10**9])
+def test_bitmap_batch_split_over_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threaded_from: int
+) -> None:
+    """A batch split over threads answers exactly what one pass does, out-of-range included."""
+    from callwarden.storage import dnc_bitmap
+
+    monkeypatch.setattr(dnc_bitmap, "_THREADED_FROM", threaded_from)
+    store = DncStore(tmp_path / "dnc", bitmap_threshold=0, recheck_s=0)
+    members = numbers(3, 5000)
+    store.replace("national", members, AT, SOURCE)
+    probes = np.concatenate([numbers(3, 2500), numbers(4, 2501), [-7, 10**10, 2**62, 0]])
+    got = store.contains_many("national", probes[::-1])  # a strided view, not contiguous
+    assert got.tolist() == np.isin(probes[::-1], members).tolist()
+    assert store.contains_many("national", np.empty(0, dtype=np.int64)).size == 0
+
+
 def test_apply_changes_adds_then_removes(store: DncStore) -> None:
     """A number both added and removed in one call ends up removed; counts say what changed."""
     base = np.array([2145550100, 2145550101, 2145550102])

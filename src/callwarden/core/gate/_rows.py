@@ -65,19 +65,27 @@ class Applicable(Generic[S]):
     def across(self, ctx: CheckContext, instant: datetime) -> tuple[S, ...]:
         """Rows that apply in any candidate's jurisdiction on its local date, each once.
 
-        Federal rows come first, then state rows, each group ordered by rule id.
+        Federal rows come first, then state rows, each group ordered by rule id. At the
+        attempt's own instant the answer is kept in the context, for the other checks that
+        read the same family.
         """
-        places = tuple(
-            (cand.state, local.date())
-            for cand, local in zip(ctx.candidates, ctx.locals_at(instant), strict=True)
-        )
-        a = ctx.attempt
+        own = instant is ctx.attempt.at
+        if own:
+            known = ctx.memo.get(self.family)
+            if known is not None:
+                return known  # type: ignore[return-value]
+        found = self._across(ctx, instant)
+        if own:
+            ctx.memo[self.family] = found
+        return found
+
+    def _across(self, ctx: CheckContext, instant: datetime) -> tuple[S, ...]:
+        key = _places_key(ctx, instant)
         memo = self._memo(ctx.rules)
-        key = ("across", places, a.purpose, a.channel, a.method, a.line_type)
         found = memo.get(key)
         if found is None:
             unique: dict[str, S] = {}
-            for state, day in places:
+            for state, day in key[0]:  # type: ignore[attr-defined]
                 for row in self.at(ctx, state, day):
                     unique.setdefault(row.meta.id, row)
             found = tuple(
@@ -94,6 +102,30 @@ class Applicable(Generic[S]):
         return memo
 
 
+def _places_key(ctx: CheckContext, instant: datetime) -> tuple[object, ...]:
+    """The candidates' (state, local date) at ``instant`` and the attempt's scope.
+
+    At the attempt's own instant it is computed once per context.
+    """
+    own = instant is ctx.attempt.at
+    if own:
+        known = ctx.memo.get(_PLACES)
+        if known is not None:
+            return known  # type: ignore[return-value]
+    places = tuple(
+        (cand.state, local.date())
+        for cand, local in zip(ctx.candidates, ctx.locals_at(instant), strict=True)
+    )
+    a = ctx.attempt
+    key = (places, a.purpose, a.channel, a.method, a.line_type)
+    if own:
+        ctx.memo[_PLACES] = key
+    return key
+
+
+_PLACES = "places"
+
+
 def local_midnight(day: date, tz: str) -> datetime:
     """The first instant of a local calendar day, in UTC."""
     return datetime.combine(day, time(0), zone(tz)).astimezone(UTC)
@@ -101,4 +133,6 @@ def local_midnight(day: date, tz: str) -> datetime:
 
 def utc(instant: datetime) -> datetime:
     """The instant in UTC, so that arithmetic and comparisons ignore wall-clock folds."""
+    if instant.tzinfo is UTC:
+        return instant
     return instant.astimezone(UTC)

@@ -63,6 +63,8 @@ class CheckContext:
     facts: Facts
     policy: SellerPolicy
     local_times: tuple[datetime, ...] = ()  # the attempt's instant in each candidate's zone
+    #: What checks computed about this context (rows in scope, ...), shared among them.
+    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     def locals_at(self, instant: datetime) -> tuple[datetime, ...]:
         """``instant`` in each candidate's zone (precomputed for the attempt's own instant)."""
@@ -80,7 +82,7 @@ class CheckContext:
         from dataclasses import replace  # noqa: PLC0415 - rarely used, keeps the hot path lean
 
         moved = replace(self.attempt, at=instant)
-        return replace(self, attempt=moved, local_times=())
+        return replace(self, attempt=moved, local_times=(), memo={})
 
 
 @lru_cache(maxsize=64)
