@@ -5,6 +5,7 @@ Every interface (API, CLI, batch) calls ``bootstrap``; importing this module doe
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -160,3 +161,15 @@ def bootstrap(settings: Settings | None = None) -> App:
     configure_logging(settings)
     settings.home.mkdir(parents=True, exist_ok=True)
     return App(settings=settings, clock=SystemClock())
+
+
+def settle_heap() -> None:
+    """Move what start-up built (rules, numbering plan, lists, memos) out of the collector's way.
+
+    A long-lived process keeps hundreds of thousands of objects from start-up; without this,
+    every full collection walks them again, which cost about 30 % of a 10,000-attempt batch.
+    Objects made later are collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
+

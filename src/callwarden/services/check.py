@@ -5,15 +5,27 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import partial
+from typing import NamedTuple, TypeVar
+
+import numpy as np
+import numpy.typing as npt
 
 from callwarden.core.decision import Decision
 from callwarden.core.gate.context import AbandonStats, Facts, SellerPolicy
-from callwarden.core.gate.gate import Gate
+from callwarden.core.gate.gate import Gate, Prepared
 from callwarden.core.gate.needs import FactNeeds
 from callwarden.core.ports import Clock, DncLookup, UnitOfWork
 from callwarden.core.rules.model import AbandonmentRule
 from callwarden.core.rules.ruleset import RuleSet
-from callwarden.core.types import Attempt, Method, Outcome, PastAttempt
+from callwarden.core.types import (
+    Attempt,
+    Consent,
+    EmergencyDeclaration,
+    Method,
+    Outcome,
+    PastAttempt,
+)
 
 #: How long a campaign's abandonment rate is reused (the rate covers 30 days of calls).
 ABANDONMENT_TTL = timedelta(seconds=60)
@@ -48,61 +60,77 @@ class CheckService:
 
         Only the facts a decision can depend on are loaded (``Gate.needs``): a manual
         telemarketing call to a number on no list, in a state without frequency caps, costs
-        no database query at all.
+        no database query at all. The facts of many attempts are loaded together, a few
+        queries per seller rather than a few per attempt, and give the same decisions as
+        one attempt at a time: an attempt recorded earlier in the batch counts in the history
+        of the later ones.
         """
-        decisions: list[Decision] = []
         refreshed = self.dnc.refreshed()
+        prepared = [self._prepare(attempt) for attempt in attempts]
+        decisions: list[Decision] = []
         with contextlib.ExitStack() as stack:
             uow: UnitOfWork | None = None
-            for attempt in attempts:
-                number = self.gate.national(attempt.phone)
-                if number is None:
-                    decisions.append(self.gate.decide(attempt, Facts()))
+            if record or any(
+                p.needs is not None and _touches_db(p.needs, p.attempt) for p in prepared
+            ):
+                uow = stack.enter_context(self.uow())
+            stored = _Stored(uow, prepared, self.lookback) if uow is not None else None
+            recorded: list[PastAttempt] = []
+            for item in prepared:
+                if item.number is None or item.prepared is None:
+                    decisions.append(self.gate.decide(item.attempt, Facts()))
                     continue
-                hits = self.dnc.hits(number, attempt.seller)
-                needs = self.gate.needs(attempt, number, hits)
-                if uow is None and (record or _touches_db(needs, attempt)):
-                    uow = stack.enter_context(self.uow())
-                facts, policy = self._load(uow, attempt, number, hits, refreshed, needs)
-                decision = self.gate.decide(attempt, facts, policy)
+                facts, policy = self._facts(uow, stored, item, refreshed)
+                decision = self.gate.decide_prepared(item.prepared, facts, policy)
                 decisions.append(decision)
-                if record and decision.allowed and uow is not None:
-                    uow.history.add([_as_past(attempt, number)], source="check")
+                if record and decision.allowed and stored is not None:
+                    past = _as_past(item.attempt, item.number)
+                    recorded.append(past)
+                    stored.recorded(past)
             if record and uow is not None:
+                if recorded:
+                    uow.history.add(recorded, source="check")
                 uow.commit()
         return decisions
 
-    def _load(  # noqa: PLR0917 - private, called once with the facts gathered so far
+    def _prepare(self, attempt: Attempt) -> _Prepared:
+        number = self.gate.national(attempt.phone)
+        if number is None:
+            return _Prepared(attempt, None, frozenset(), None)
+        hits = self.dnc.hits(number, attempt.seller)
+        prepared = self.gate.prepare(attempt, number, hits)
+        return _Prepared(attempt, number, hits, prepared.needs, prepared)
+
+    def _facts(
         self,
         uow: UnitOfWork | None,
-        attempt: Attempt,
-        number: int,
-        hits: frozenset[str],
+        stored: _Stored | None,
+        item: _Prepared,
         refreshed: Mapping[str, datetime],
-        needs: FactNeeds,
     ) -> tuple[Facts, SellerPolicy]:
-        if uow is None:
-            return Facts(dnc_hits=hits, list_refreshed=refreshed), SellerPolicy(
-                litigator_blocks=self.litigator_blocks
-            )
+        attempt, number, hits, needs, _ = item
+        assert number is not None and needs is not None  # noqa: S101 - checked by the caller
+        if uow is None or stored is None or not _touches_db(needs, attempt):
+            facts = Facts(dnc_hits=hits, list_refreshed=refreshed)
+            return facts, SellerPolicy(litigator_blocks=self.litigator_blocks)
         states = {s for s in [self.gate.plan.lookup(number)[0]] if s}
         if attempt.address and attempt.address.state:
             states.add(attempt.address.state.upper())
-        consents = uow.consents.for_number(number, attempt.seller) if needs.consents else ()
+        consents = stored.consents(number, attempt.seller) if needs.consents else ()
         facts = Facts(
             dnc_hits=hits,
             list_refreshed=refreshed,
             consents=consents,
             history=(
-                uow.history.recent(number, attempt.seller, attempt.at - self.lookback)
+                stored.history(number, attempt.seller, attempt.at - self.lookback)
                 if needs.history
                 else ()
             ),
             abandonment=self._abandonment(uow, attempt, states),
-            reassigned_at=uow.reassigned.disconnected_at(number) if consents else None,
-            emergencies=uow.emergencies.active(states, attempt.at) if needs.emergencies else (),
+            reassigned_at=stored.reassigned(number) if consents else None,
+            emergencies=stored.emergencies(states, attempt.at) if needs.emergencies else (),
         )
-        exempt = uow.sellers.exemptions(attempt.seller) if needs.exemptions else {}
+        exempt = stored.exemptions(attempt.seller) if needs.exemptions else {}
         return facts, SellerPolicy(litigator_blocks=self.litigator_blocks, exempt_lists=exempt)
 
     def _abandonment(
@@ -135,6 +163,144 @@ class CheckService:
             self._abandonment_cache.clear()
         self._abandonment_cache[key] = (now, stats)
         return stats
+
+
+class _Prepared(NamedTuple):
+    """An attempt with what is known before any query: its number, list hits, fact needs."""
+
+    attempt: Attempt
+    number: int | None  # None: not a valid number
+    hits: frozenset[str]
+    needs: FactNeeds | None  # None: not a valid number
+    prepared: Prepared | None = None  # None: not a valid number
+
+
+#: From this many numbers of one seller on, a fact is read with one ``IN`` query per chunk
+#: rather than one query per number.
+BULK_FROM = 8
+
+
+class _Stored:
+    """The stored facts of a batch of attempts, read per seller in as few queries as it takes.
+
+    Each fact is read only for the numbers whose decision can depend on it (``Gate.needs``),
+    in the order the single-number queries give (consents and history oldest first).
+    """
+
+    def __init__(self, uow: UnitOfWork, prepared: Sequence[_Prepared], lookback: timedelta) -> None:
+        """Read consents, history, reassignments and emergencies for the batch."""
+        self._uow = uow
+        consents: dict[str, set[int]] = {}
+        history: dict[str, tuple[set[int], datetime]] = {}
+        self._states: set[str] = set()
+        self._instants: list[datetime] = []
+        for attempt, number, _hits, needs, _ in prepared:
+            if number is None or needs is None or not _touches_db(needs, attempt):
+                continue
+            if needs.consents:
+                consents.setdefault(attempt.seller, set()).add(number)
+            if needs.history:
+                since = attempt.at - lookback
+                numbers, earliest = history.get(attempt.seller, (set(), since))
+                numbers.add(number)
+                history[attempt.seller] = (numbers, min(earliest, since))
+            if needs.emergencies:
+                self._instants.append(attempt.at)
+        self._consents = {
+            seller: _read(
+                numbers,
+                partial(uow.consents.for_number, seller=seller),
+                partial(uow.consents.consents_for_numbers, seller=seller),
+            )
+            for seller, numbers in consents.items()
+        }
+        self._history = {
+            seller: _read(
+                numbers,
+                partial(uow.history.recent, seller=seller, since=since),
+                partial(uow.history.recent_for_numbers, seller=seller, since=since),
+            )
+            for seller, (numbers, since) in history.items()
+        }
+        consenting = {n for found in self._consents.values() for n in found}
+        self._reassigned = _read(
+            consenting,
+            uow.reassigned.disconnected_at,
+            uow.reassigned.disconnected_for_numbers,
+        )
+        self._recorded: dict[tuple[int, str], list[PastAttempt]] = {}
+        self._exemptions: dict[str, Mapping[str, str]] = {}
+        self._declarations: tuple[EmergencyDeclaration, ...] | None = None
+
+    def consents(self, number: int, seller: str) -> tuple[Consent, ...]:
+        """The number's consents to the seller, oldest first."""
+        return self._consents.get(seller, {}).get(number, ())
+
+    def history(self, number: int, seller: str, since: datetime) -> tuple[PastAttempt, ...]:
+        """The seller's attempts to the number at or after ``since``, oldest first.
+
+        Attempts recorded earlier in this batch come last, as they would from the database.
+        """
+        stored = self._history.get(seller, {}).get(number, ())
+        found = tuple(p for p in stored if p.at >= since)
+        recorded = self._recorded.get((number, seller))
+        if recorded:
+            found += tuple(p for p in recorded if p.at >= since)
+            found = tuple(sorted(found, key=lambda p: p.at))
+        return found
+
+    def recorded(self, past: PastAttempt) -> None:
+        """Count an attempt recorded in this batch in the history of the later ones."""
+        self._recorded.setdefault((past.phone, past.seller), []).append(past)
+
+    def reassigned(self, number: int) -> datetime | None:
+        """When the number was last permanently disconnected, if ever."""
+        return self._reassigned.get(number)
+
+    def exemptions(self, seller: str) -> Mapping[str, str]:
+        """The lists the seller says do not apply to it (read once per batch)."""
+        found = self._exemptions.get(seller)
+        if found is None:
+            found = self._exemptions[seller] = self._uow.sellers.exemptions(seller)
+        return found
+
+    def emergencies(self, states: set[str], at: datetime) -> tuple[EmergencyDeclaration, ...]:
+        """Declarations of these states in force at ``at``, oldest first.
+
+        A single attempt asks the database; a batch reads the declarations in force during
+        its span once.
+        """
+        if len(self._instants) < BULK_FROM:
+            found = self._uow.emergencies.active(states, at)
+        else:
+            if self._declarations is None:
+                self._declarations = self._uow.emergencies.all()
+            found = tuple(
+                e for e in self._declarations if e.state in states and e.starts_at <= at < e.ends_at
+            )
+        return tuple(sorted(found, key=_declaration_order))
+
+
+def _declaration_order(e: EmergencyDeclaration) -> tuple[object, ...]:
+    return (e.starts_at, e.state, e.ends_at, e.citation, sorted(e.zips))
+
+
+T = TypeVar("T")
+
+
+def _read(
+    numbers: set[int],
+    one: Callable[[int], T | None],
+    many: Callable[[npt.NDArray[np.int64]], dict[int, T]],
+) -> dict[int, T]:
+    """A fact of each number: one query per number for a few, chunked ``IN`` queries for more.
+
+    Numbers without the fact are left out.
+    """
+    if len(numbers) < BULK_FROM:
+        found = {n: one(n) for n in sorted(numbers)}
+        return {n: v for n, v in found.items() if v is not None and v != ()}
+    return many(np.fromiter(numbers, dtype=np.int64, count=len(numbers)))
 
 
 def _touches_db(needs: FactNeeds, attempt: Attempt) -> bool:

@@ -181,6 +181,14 @@ class MemoryEmergencies:
         wanted = set(states)
         return tuple(e for e in self.rows if e.state in wanted and e.starts_at <= at < e.ends_at)
 
+    def all(self) -> tuple[EmergencyDeclaration, ...]:
+        """Every declaration, newest first."""
+        return tuple(sorted(self.rows, key=lambda e: e.starts_at, reverse=True))
+
+    def add(self, declaration: EmergencyDeclaration) -> None:
+        """Record a declaration."""
+        self.rows.append(declaration)
+
 
 @dataclass
 class MemorySellers:

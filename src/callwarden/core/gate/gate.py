@@ -8,10 +8,16 @@ the earliest instant every clock check allows (``next_allowed_at``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from callwarden.core.decision import CLOCK_CODES, Decision, Reason, ReasonCode
+from callwarden.core.decision import (
+    CLOCK_CODES,
+    Decision,
+    JurisdictionCandidate,
+    Reason,
+    ReasonCode,
+)
 from callwarden.core.gate import jurisdiction
 from callwarden.core.gate.check import HORIZON, Check, ClockCheck, NotingCheck, zone
 from callwarden.core.gate.context import CheckContext, Facts, SellerPolicy
@@ -22,6 +28,14 @@ from callwarden.core.types import Attempt
 from callwarden.errors import ConfigurationError, InvalidPhoneNumber
 
 _NUMBER_CITATION = "47 CFR 52.15; ATIS-0300051 (NANP numbering plan)"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Prepared:
+    """A valid attempt's context before stored facts are read, and the facts it needs."""
+
+    ctx: CheckContext  # its facts hold only the list hits
+    needs: FactNeeds
 
 
 class Gate:
@@ -56,24 +70,27 @@ class Gate:
         list says nothing about this attempt, and no check should see it.
         """
         candidates = jurisdiction.candidates(number, attempt.address, self.plan, self.rules)
-        states = {c.state for c in candidates if c.state}
-        hits = facts.dnc_hits
-        relevant = frozenset(h for h in hits if not h.startswith("state:") or h[6:] in states)
-        if relevant != hits:
-            facts = replace(facts, dnc_hits=relevant)
         return CheckContext(
             attempt=attempt,
             national=number,
             candidates=candidates,
             rules=self.rules,
-            facts=facts,
+            facts=_relevant(facts, candidates),
             policy=policy or SellerPolicy(),
             local_times=tuple(attempt.at.astimezone(zone(c.tz)) for c in candidates),
         )
 
     def needs(self, attempt: Attempt, number: int, dnc_hits: frozenset[str]) -> FactNeeds:
         """Which stored facts the decision of a valid attempt can depend on."""
-        return self._needs(self.context(attempt, number, Facts(dnc_hits=dnc_hits)))
+        return self.prepare(attempt, number, dnc_hits).needs
+
+    def prepare(self, attempt: Attempt, number: int, dnc_hits: frozenset[str]) -> Prepared:
+        """What a valid attempt's decision needs to know, before any stored fact is read.
+
+        ``decide_prepared`` then decides it without finding its jurisdictions again.
+        """
+        ctx = self.context(attempt, number, Facts(dnc_hits=dnc_hits))
+        return Prepared(ctx=ctx, needs=self._needs(ctx))
 
     def decide(
         self, attempt: Attempt, facts: Facts, policy: SellerPolicy | None = None
@@ -82,19 +99,33 @@ class Gate:
         number = self.national(attempt.phone)
         if number is None:
             return self._invalid(attempt)
-        ctx = self.context(attempt, number, facts, policy)
+        return self._decide(self.context(attempt, number, facts, policy))
+
+    def decide_prepared(
+        self, prepared: Prepared, facts: Facts, policy: SellerPolicy | None = None
+    ) -> Decision:
+        """Decide a prepared attempt with the facts loaded for it (as ``decide`` would)."""
+        base = prepared.ctx
+        ctx = replace(
+            base,
+            facts=_relevant(facts, base.candidates),
+            policy=policy or SellerPolicy(),
+        )
+        return self._decide(ctx)
+
+    def _decide(self, ctx: CheckContext) -> Decision:
         reasons = self._run(ctx)
         next_at = None
         if reasons and all(r.code in CLOCK_CODES for r in reasons):
             next_at = self._next_allowed(ctx)
         return Decision(
-            attempt_id=attempt.id,
+            attempt_id=ctx.attempt.id,
             allowed=not reasons,
             reasons=tuple(reasons),
             next_allowed_at=next_at,
             jurisdictions=ctx.candidates,
             rule_set=self.rules.label,
-            phone_e164=e164(number),
+            phone_e164=e164(ctx.national),
             notes=tuple(note for check in self._noting_checks for note in check.notes(ctx)),
         )
 
@@ -139,3 +170,13 @@ class Gate:
             jurisdictions=(),
             rule_set=self.rules.label,
         )
+
+
+def _relevant(facts: Facts, candidates: tuple[JurisdictionCandidate, ...]) -> Facts:
+    """The facts without list hits of states that are not candidates."""
+    hits = facts.dnc_hits
+    if not any(h.startswith("state:") for h in hits):
+        return facts
+    states = {c.state for c in candidates if c.state}
+    relevant = frozenset(h for h in hits if not h.startswith("state:") or h[6:] in states)
+    return facts if relevant == hits else replace(facts, dnc_hits=relevant)

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from callwarden.bootstrap import App, bootstrap
+from callwarden.bootstrap import App, bootstrap, settle_heap
 from callwarden.config import Settings
 from callwarden.interfaces.api.access_log import AccessLogMiddleware
 from callwarden.interfaces.api.errors import install_error_handlers
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Fast
 async def _warm_up(api: FastAPI) -> AsyncIterator[None]:
     """At server start, load the rule set, numbering plan and lists before the first request."""
     await run_in_threadpool(lambda: (api.state.cw.checker, api.state.cw.apikeys))
+    settle_heap()
     yield
 
 

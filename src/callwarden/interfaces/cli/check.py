@@ -9,7 +9,7 @@ from typing import IO, Annotated
 import typer
 from pydantic import ValidationError
 
-from callwarden.bootstrap import bootstrap
+from callwarden.bootstrap import bootstrap, settle_heap
 from callwarden.core.decision import Decision
 from callwarden.errors import ImportRejected
 from callwarden.interfaces.cli._io import json_lines, open_in, open_out
@@ -34,6 +34,8 @@ def check(
 ) -> None:
     """Decide each attempt (one JSON object per line) and write one decision per line."""
     app = bootstrap()
+    app.checker  # noqa: B018 - load the rules, plan and lists before the heap settles
+    settle_heap()
     bad: list[dict[str, object]] = []
     with open_in(input_path) as source, open_out(output_path) as sink:
         batch = []
