@@ -9,34 +9,33 @@ import gc
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING
 
 from callwarden.config import Settings, get_settings
-from callwarden.core.gate.checks import default_checks
-from callwarden.core.gate.gate import Gate
-from callwarden.core.gate.numbering import NumberingPlan
-from callwarden.core.rules.ruleset import RuleSet
 from callwarden.log import configure_logging
-from callwarden.services.apikeys import ApiKeyService
-from callwarden.services.check import CheckService
-from callwarden.services.consent import ConsentService
-from callwarden.services.dnc import DncService
-from callwarden.services.emergency import EmergencyService
-from callwarden.services.history import HistoryService
-from callwarden.services.reassigned import ReassignedService
-from callwarden.services.reports import ReportService
-from callwarden.services.scrub import ScrubService
-from callwarden.storage.db.api_keys import SqlApiKeys
-from callwarden.storage.db.dnc_imports import SqlDncImportLog, SqlListExemptions
-from callwarden.storage.db.engine import make_engine
-from callwarden.storage.db.migrate import upgrade
-from callwarden.storage.db.unit_of_work import SqlUnitOfWork
-from callwarden.storage.dnc_files import DncFileReader
-from callwarden.storage.dnc_store import DncStore
-from callwarden.storage.numbering_cache import load_plan
-from callwarden.storage.rule_files import load_rule_set
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from callwarden.core.gate.gate import Gate
+    from callwarden.core.gate.numbering import NumberingPlan
+    from callwarden.core.rules.ruleset import RuleSet
+    from callwarden.services.apikeys import ApiKeyService
+    from callwarden.services.check import CheckService
+    from callwarden.services.consent import ConsentService
+    from callwarden.services.dnc import DncService
+    from callwarden.services.emergency import EmergencyService
+    from callwarden.services.history import HistoryService
+    from callwarden.services.reassigned import ReassignedService
+    from callwarden.services.reports import ReportService
+    from callwarden.services.scrub import ScrubService
+    from callwarden.storage.db.unit_of_work import SqlUnitOfWork
+    from callwarden.storage.dnc_store import DncStore
+
+# Each part imports what it builds when it is first asked for: a command that only imports a
+# DNC change file never loads the gate, pyarrow or the web framework, and starts faster.
+# ruff: noqa: PLC0415
 
 
 class SystemClock:
@@ -57,6 +56,9 @@ class App:
     @cached_property
     def engine(self) -> Engine:
         """The database engine, schema migrated to head."""
+        from callwarden.storage.db.engine import make_engine
+        from callwarden.storage.db.migrate import upgrade
+
         engine = make_engine(self.settings.db_url)
         upgrade(engine)
         return engine
@@ -64,77 +66,109 @@ class App:
     @cached_property
     def session_factory(self) -> sessionmaker[Session]:
         """Sessions bound to the engine."""
+        from sqlalchemy.orm import sessionmaker
+
         return sessionmaker(self.engine, expire_on_commit=False)
 
     def uow(self) -> SqlUnitOfWork:
         """A new unit of work."""
+        from callwarden.storage.db.unit_of_work import SqlUnitOfWork
+
         return SqlUnitOfWork(self.session_factory)
 
     @cached_property
     def rules(self) -> RuleSet:
         """The rule set (shipped data plus configured overrides)."""
+        from callwarden.storage.rule_files import load_rule_set
+
         return load_rule_set(self.settings.rules_dir, self.settings.rules_overrides)
 
     @cached_property
     def plan(self) -> NumberingPlan:
         """The NANP numbering plan tables."""
+        from callwarden.storage.numbering_cache import load_plan
+
         return load_plan(self.settings.cache_dir)
 
     @cached_property
     def dnc(self) -> DncStore:
         """The DNC list store."""
+        from callwarden.storage.dnc_store import DncStore
+
         return DncStore(self.settings.dnc_dir)
 
     @cached_property
     def dnc_service(self) -> DncService:
         """The DNC list service: imports, changes, status, export, exemptions."""
+        from callwarden.services.dnc import DncService
+        from callwarden.storage.db.dnc_imports import SqlDncImportLog, SqlListExemptions
+        from callwarden.storage.dnc_files import DncFileReader
+
         return DncService(
             lists=self.dnc,
             files=DncFileReader(),
             imports=SqlDncImportLog(self.session_factory),
             exemptions=SqlListExemptions(self.session_factory),
-            rules=self.rules,
+            rules=lambda: self.rules,
             clock=self.clock,
         )
 
     @cached_property
     def apikeys(self) -> ApiKeyService:
         """The API key service (verified keys cached in memory for 30 s)."""
+        from callwarden.services.apikeys import ApiKeyService
+        from callwarden.storage.db.api_keys import SqlApiKeys
+
         return ApiKeyService(store=SqlApiKeys(self.session_factory), clock=self.clock)
 
     @cached_property
     def consents(self) -> ConsentService:
         """The consent ledger service."""
+        from callwarden.services.consent import ConsentService
+
         return ConsentService(uow=self.uow, clock=self.clock)
 
     @cached_property
     def history(self) -> HistoryService:
         """The call history service."""
+        from callwarden.services.history import HistoryService
+
         return HistoryService(uow=self.uow, clock=self.clock)
 
     @cached_property
     def reassigned(self) -> ReassignedService:
         """The reassigned-numbers service."""
+        from callwarden.services.reassigned import ReassignedService
+
         return ReassignedService(uow=self.uow, clock=self.clock)
 
     @cached_property
     def emergencies(self) -> EmergencyService:
         """The emergency-declaration service."""
+        from callwarden.services.emergency import EmergencyService
+
         return EmergencyService(uow=self.uow, clock=self.clock)
 
     @cached_property
     def reports(self) -> ReportService:
         """Reports over the call history (abandonment)."""
+        from callwarden.services.reports import ReportService
+
         return ReportService(uow=self.uow, rules=self.rules, clock=self.clock)
 
     @cached_property
     def gate(self) -> Gate:
         """The gate with every default check."""
+        from callwarden.core.gate.checks import default_checks
+        from callwarden.core.gate.gate import Gate
+
         return Gate(plan=self.plan, rules=self.rules, checks=default_checks())
 
     @cached_property
     def scrubber(self) -> ScrubService:
         """The scrub service (the bulk form of the check)."""
+        from callwarden.services.scrub import ScrubService
+
         return ScrubService(
             gate=self.gate,
             uow=self.uow,
@@ -146,6 +180,8 @@ class App:
     @cached_property
     def checker(self) -> CheckService:
         """The check service."""
+        from callwarden.services.check import CheckService
+
         return CheckService(
             gate=self.gate,
             uow=self.uow,
@@ -172,4 +208,3 @@ def settle_heap() -> None:
     """
     gc.collect()
     gc.freeze()
-

@@ -151,16 +151,27 @@ class DncService:
         files: DncFiles,
         imports: DncImportLog,
         exemptions: ListExemptions,
-        rules: RuleSet,
+        rules: RuleSet | Callable[[], RuleSet],
         clock: Clock,
     ) -> None:
-        """Compose the list store, the file reader, the import log and the rule set."""
+        """Compose the list store, the file reader, the import log and the rule set.
+
+        ``rules`` may be a function that loads them: only ``status`` reads the rules, and an
+        import should not pay for loading them.
+        """
         self.lists = lists
         self.files = files
         self.imports = imports
         self.exemptions = exemptions
-        self.rules = rules
+        self._rules = rules
         self.clock = clock
+
+    @property
+    def rules(self) -> RuleSet:
+        """The rule set (loaded on first use when given as a function)."""
+        if callable(self._rules):
+            self._rules = self._rules()
+        return self._rules
 
     # --- imports -------------------------------------------------------------------------
 

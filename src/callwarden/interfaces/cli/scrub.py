@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,9 +15,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 
 from callwarden.bootstrap import bootstrap
 from callwarden.core.types import Channel, LineType, Method, Purpose
-from callwarden.interfaces.batch import pipeline
 from callwarden.interfaces.ledger_schemas import parse_instant
-from callwarden.services.scrub import ScrubOptions
+
+if TYPE_CHECKING:
+    from callwarden.interfaces.batch import pipeline
 
 
 def scrub(  # every option is keyword-only: Typer passes them by name
@@ -57,6 +58,9 @@ def scrub(  # every option is keyword-only: Typer passes them by name
     same instant, with the same reason codes. The output is written to OUTPUT.partial and
     renamed when complete.
     """
+    from callwarden.interfaces.batch import pipeline  # noqa: PLC0415 - pyarrow only when used
+    from callwarden.services.scrub import ScrubOptions  # noqa: PLC0415
+
     options = ScrubOptions(
         at=parse_instant(at, "--at") if at is not None else None,
         purpose=purpose,
