@@ -181,6 +181,7 @@ class App:
     def checker(self) -> CheckService:
         """The check service."""
         from callwarden.services.check import CheckService
+        from callwarden.storage.db.fact_reads import SqlFactReads
 
         return CheckService(
             gate=self.gate,
@@ -188,6 +189,7 @@ class App:
             dnc=self.dnc,
             clock=self.clock,
             litigator_blocks=self.settings.litigator_blocks,
+            reads=SqlFactReads(self.engine),
         )
 
 

@@ -211,6 +211,42 @@ class UnitOfWork(Protocol):
         ...
 
 
+class FactReads(Protocol):
+    """One short read of the facts of a few numbers: the single check's hot path.
+
+    The same answers as the repositories' one-number reads, without a unit of work's
+    machinery (an implementation may go straight to the database driver).
+    """
+
+    def consents(self, phone: int, seller: str) -> tuple[Consent, ...]:
+        """As ``ConsentRepository.for_number``."""
+        ...
+
+    def recent(self, phone: int, seller: str, since: datetime) -> tuple[PastAttempt, ...]:
+        """As ``AttemptHistory.recent``."""
+        ...
+
+    def disconnected_at(self, phone: int) -> datetime | None:
+        """As ``ReassignedNumbers.disconnected_at``."""
+        ...
+
+    def exemptions(self, seller: str) -> Mapping[str, str]:
+        """As ``SellerPolicies.exemptions``."""
+        ...
+
+    def emergencies(self, states: Iterable[str], at: datetime) -> tuple[EmergencyDeclaration, ...]:
+        """As ``Emergencies.active``."""
+        ...
+
+    def __enter__(self) -> FactReads:
+        """Start the read."""
+        ...
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        """End the read (nothing is written)."""
+        ...
+
+
 # --- DNC lists: what the list store, the list files and the import log exchange -------------
 
 LIST_NAME_HELP = "national, state:XX, internal, internal:SELLER or litigator"

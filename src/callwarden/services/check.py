@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import NamedTuple, TypeVar
@@ -15,7 +15,7 @@ from callwarden.core.decision import Decision
 from callwarden.core.gate.context import AbandonStats, Facts, SellerPolicy
 from callwarden.core.gate.gate import Gate, Prepared
 from callwarden.core.gate.needs import FactNeeds
-from callwarden.core.ports import Clock, DncLookup, UnitOfWork
+from callwarden.core.ports import Clock, DncLookup, FactReads, UnitOfWork
 from callwarden.core.rules.model import AbandonmentRule
 from callwarden.core.rules.ruleset import RuleSet
 from callwarden.core.types import (
@@ -45,10 +45,17 @@ class CheckService:
         dnc: DncLookup,
         clock: Clock,
         litigator_blocks: bool = True,
+        reads: Callable[[], FactReads] | None = None,
     ) -> None:
-        """Compose the gate with storage ports."""
+        """Compose the gate with storage ports.
+
+        ``reads``, when given, serves the point reads of checks that write nothing and read
+        the facts of fewer than ``BULK_FROM`` numbers (a dialer's single checks); the unit of
+        work serves batches, recording checks and the abandonment statistics.
+        """
         self.gate = gate
         self.uow = uow
+        self.reads = reads
         self.dnc = dnc
         self.clock = clock
         self.litigator_blocks = litigator_blocks
@@ -67,27 +74,32 @@ class CheckService:
         """
         refreshed = self.dnc.refreshed()
         prepared = [self._prepare(attempt) for attempt in attempts]
+        reading = [p for p in prepared if p.needs is not None and _touches_db(p.needs, p.attempt)]
         decisions: list[Decision] = []
         with contextlib.ExitStack() as stack:
-            uow: UnitOfWork | None = None
-            if record or any(
-                p.needs is not None and _touches_db(p.needs, p.attempt) for p in prepared
-            ):
-                uow = stack.enter_context(self.uow())
-            stored = _Stored(uow, prepared, self.lookback) if uow is not None else None
+            work = _LazyUnitOfWork(self.uow, stack)
+            stored: _Stored | None = None
+            if record or (reading and (self.reads is None or len(reading) >= BULK_FROM)):
+                uow = work.get()
+                stored = _Stored(_UnitOfWorkReads(uow), uow, reading, self.lookback)
+            elif reading:
+                assert self.reads is not None  # noqa: S101 - the branch above took None
+                points = stack.enter_context(self.reads())
+                stored = _Stored(points, None, reading, self.lookback)
             recorded: list[PastAttempt] = []
             for item in prepared:
                 if item.number is None or item.prepared is None:
                     decisions.append(self.gate.decide(item.attempt, Facts()))
                     continue
-                facts, policy = self._facts(uow, stored, item, refreshed)
+                facts, policy = self._facts(work, stored, item, refreshed)
                 decision = self.gate.decide_prepared(item.prepared, facts, policy)
                 decisions.append(decision)
                 if record and decision.allowed and stored is not None:
                     past = _as_past(item.attempt, item.number)
                     recorded.append(past)
                     stored.recorded(past)
-            if record and uow is not None:
+            if record:
+                uow = work.get()
                 if recorded:
                     uow.history.add(recorded, source="check")
                 uow.commit()
@@ -103,14 +115,14 @@ class CheckService:
 
     def _facts(
         self,
-        uow: UnitOfWork | None,
+        work: _LazyUnitOfWork,
         stored: _Stored | None,
         item: _Prepared,
         refreshed: Mapping[str, datetime],
     ) -> tuple[Facts, SellerPolicy]:
         attempt, number, hits, needs, _ = item
         assert number is not None and needs is not None  # noqa: S101 - checked by the caller
-        if uow is None or stored is None or not _touches_db(needs, attempt):
+        if stored is None or not _touches_db(needs, attempt):
             facts = Facts(dnc_hits=hits, list_refreshed=refreshed)
             return facts, SellerPolicy(litigator_blocks=self.litigator_blocks)
         states = {s for s in [self.gate.plan.lookup(number)[0]] if s}
@@ -126,7 +138,7 @@ class CheckService:
                 if needs.history
                 else ()
             ),
-            abandonment=self._abandonment(uow, attempt, states),
+            abandonment=self._abandonment(work, attempt, states),
             reassigned_at=stored.reassigned(number) if consents else None,
             emergencies=stored.emergencies(states, attempt.at) if needs.emergencies else (),
         )
@@ -134,7 +146,7 @@ class CheckService:
         return facts, SellerPolicy(litigator_blocks=self.litigator_blocks, exempt_lists=exempt)
 
     def _abandonment(
-        self, uow: UnitOfWork, attempt: Attempt, states: set[str]
+        self, work: _LazyUnitOfWork, attempt: Attempt, states: set[str]
     ) -> AbandonStats | None:
         """The campaign's statistics over the window of the first abandonment rule in scope."""
         if attempt.method is not Method.PREDICTIVE:
@@ -153,7 +165,7 @@ class CheckService:
         cached = self._abandonment_cache.get(key)
         if cached is not None and now - cached[0] < ABANDONMENT_TTL:
             return cached[1]
-        stats = uow.history.abandonment(
+        stats = work.get().history.abandonment(
             attempt.campaign,
             minute - timedelta(days=rule.window_days),
             minute,
@@ -187,12 +199,22 @@ class _Stored:
     in the order the single-number queries give (consents and history oldest first).
     """
 
-    def __init__(self, uow: UnitOfWork, prepared: Sequence[_Prepared], lookback: timedelta) -> None:
-        """Read consents, history, reassignments and emergencies for the batch."""
+    def __init__(
+        self,
+        points: FactReads,
+        uow: UnitOfWork | None,
+        prepared: Sequence[_Prepared],
+        lookback: timedelta,
+    ) -> None:
+        """Read consents, history and reassignments for the attempts that need them.
+
+        ``points`` reads one number at a time; ``uow`` (None when the batch is too small to
+        need it) reads many with ``IN`` queries.
+        """
+        self._points = points
         self._uow = uow
         consents: dict[str, set[int]] = {}
         history: dict[str, tuple[set[int], datetime]] = {}
-        self._states: set[str] = set()
         self._instants: list[datetime] = []
         for attempt, number, _hits, needs, _ in prepared:
             if number is None or needs is None or not _touches_db(needs, attempt):
@@ -209,24 +231,24 @@ class _Stored:
         self._consents = {
             seller: _read(
                 numbers,
-                partial(uow.consents.for_number, seller=seller),
-                partial(uow.consents.consents_for_numbers, seller=seller),
+                partial(points.consents, seller=seller),
+                partial(self._many_consents, seller=seller),
             )
             for seller, numbers in consents.items()
         }
         self._history = {
             seller: _read(
                 numbers,
-                partial(uow.history.recent, seller=seller, since=since),
-                partial(uow.history.recent_for_numbers, seller=seller, since=since),
+                partial(points.recent, seller=seller, since=since),
+                partial(self._many_recent, seller=seller, since=since),
             )
             for seller, (numbers, since) in history.items()
         }
         consenting = {n for found in self._consents.values() for n in found}
         self._reassigned = _read(
             consenting,
-            uow.reassigned.disconnected_at,
-            uow.reassigned.disconnected_for_numbers,
+            points.disconnected_at,
+            self._many_disconnected,
         )
         self._recorded: dict[tuple[int, str], list[PastAttempt]] = {}
         self._exemptions: dict[str, Mapping[str, str]] = {}
@@ -261,7 +283,7 @@ class _Stored:
         """The lists the seller says do not apply to it (read once per batch)."""
         found = self._exemptions.get(seller)
         if found is None:
-            found = self._exemptions[seller] = self._uow.sellers.exemptions(seller)
+            found = self._exemptions[seller] = self._points.exemptions(seller)
         return found
 
     def emergencies(self, states: set[str], at: datetime) -> tuple[EmergencyDeclaration, ...]:
@@ -270,8 +292,8 @@ class _Stored:
         A single attempt asks the database; a batch reads the declarations in force during
         its span once.
         """
-        if len(self._instants) < BULK_FROM:
-            found = self._uow.emergencies.active(states, at)
+        if len(self._instants) < BULK_FROM or self._uow is None:
+            found = self._points.emergencies(states, at)
         else:
             if self._declarations is None:
                 self._declarations = self._uow.emergencies.all()
@@ -279,6 +301,68 @@ class _Stored:
                 e for e in self._declarations if e.state in states and e.starts_at <= at < e.ends_at
             )
         return tuple(sorted(found, key=_declaration_order))
+
+    def _many_consents(
+        self, phones: npt.NDArray[np.int64], seller: str
+    ) -> dict[int, tuple[Consent, ...]]:
+        return self._bulk().consents.consents_for_numbers(phones, seller)
+
+    def _many_recent(
+        self, phones: npt.NDArray[np.int64], seller: str, since: datetime
+    ) -> dict[int, tuple[PastAttempt, ...]]:
+        return self._bulk().history.recent_for_numbers(phones, seller, since)
+
+    def _many_disconnected(self, phones: npt.NDArray[np.int64]) -> dict[int, datetime]:
+        return self._bulk().reassigned.disconnected_for_numbers(phones)
+
+    def _bulk(self) -> UnitOfWork:
+        """The unit of work for ``IN`` queries (only asked for with ``BULK_FROM`` numbers)."""
+        if self._uow is None:
+            msg = "bulk reads need a unit of work"
+            raise RuntimeError(msg)
+        return self._uow
+
+
+class _UnitOfWorkReads:
+    """``FactReads`` through a unit of work's repositories (already open)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def __enter__(self) -> _UnitOfWorkReads:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        return None
+
+    def consents(self, phone: int, seller: str) -> tuple[Consent, ...]:
+        return self._uow.consents.for_number(phone, seller)
+
+    def recent(self, phone: int, seller: str, since: datetime) -> tuple[PastAttempt, ...]:
+        return self._uow.history.recent(phone, seller, since)
+
+    def disconnected_at(self, phone: int) -> datetime | None:
+        return self._uow.reassigned.disconnected_at(phone)
+
+    def exemptions(self, seller: str) -> Mapping[str, str]:
+        return self._uow.sellers.exemptions(seller)
+
+    def emergencies(self, states: Iterable[str], at: datetime) -> tuple[EmergencyDeclaration, ...]:
+        return self._uow.emergencies.active(states, at)
+
+
+class _LazyUnitOfWork:
+    """A unit of work opened on first use, closed with the check."""
+
+    def __init__(self, factory: Callable[[], UnitOfWork], stack: contextlib.ExitStack) -> None:
+        self._factory = factory
+        self._stack = stack
+        self._uow: UnitOfWork | None = None
+
+    def get(self) -> UnitOfWork:
+        if self._uow is None:
+            self._uow = self._stack.enter_context(self._factory())
+        return self._uow
 
 
 def _declaration_order(e: EmergencyDeclaration) -> tuple[object, ...]:
