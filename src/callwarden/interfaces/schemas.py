@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from callwarden.core.types import Address, Attempt, Channel, LineType, Method, Purpose
+
+_ZERO = timedelta(0)
 
 
 class AddressIn(BaseModel):
@@ -49,10 +51,13 @@ class AttemptIn(BaseModel):
                 state=self.address.state.upper() if self.address.state else None,
                 zip=self.address.zip,
             )
+        at = self.at
+        if at.tzinfo is not UTC and at.utcoffset() == _ZERO:
+            at = at.replace(tzinfo=UTC)  # the same instant, with the zone the core recognizes
         return Attempt(
             id=self.id,
             phone=self.phone,
-            at=self.at,
+            at=at,
             channel=self.channel,
             purpose=self.purpose,
             method=self.method,

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,19 @@ class _Snapshot:
     stamp: tuple[int, int, int] = (0, 0, 0)
     infos: Mapping[str, ListInfo] = field(default_factory=dict)
     views: Mapping[str, ListView] = field(default_factory=dict)
+    #: When each list was refreshed, parsed once per snapshot (every check asks).
+    refreshed: Mapping[str, datetime] = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Parse the lists' refresh times."""
+        refreshed = MappingProxyType(
+            {
+                name: datetime.fromisoformat(info.refreshed_at)
+                for name, info in self.infos.items()
+                if info.refreshed_at
+            }
+        )
+        object.__setattr__(self, "refreshed", refreshed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +108,7 @@ class DncStore:
 
     def refreshed(self) -> Mapping[str, datetime]:
         """When each list was last refreshed from an imported file."""
-        infos = self._snapshot().infos
-        return {
-            name: datetime.fromisoformat(info.refreshed_at)
-            for name, info in infos.items()
-            if info.refreshed_at
-        }
+        return self._snapshot().refreshed
 
     def contains_many(
         self, list_name: str, numbers: npt.NDArray[np.int64]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 
 from callwarden.core.gate._rows import utc
 from callwarden.core.gate.context import CheckContext
@@ -31,9 +32,16 @@ LABELS = {
 
 def describe(kinds: Iterable[ConsentKind]) -> str:
     """The kinds in words, in a stable order ("a or b")."""
-    order = list(ConsentKind)
-    words = [LABELS[k] for k in sorted(kinds, key=order.index)]
+    return _describe(frozenset(kinds))
+
+
+@lru_cache(maxsize=64)
+def _describe(kinds: frozenset[ConsentKind]) -> str:
+    words = [LABELS[k] for k in sorted(kinds, key=_ORDER.__getitem__)]
     return " or ".join(words) if words else "no kind of consent"
+
+
+_ORDER = {kind: i for i, kind in enumerate(ConsentKind)}
 
 
 def given(ctx: CheckContext, instant: datetime) -> list[Consent]:

@@ -35,7 +35,15 @@ class CallingHoursCheck:
         """Reasons for each (rule, zone) whose window the attempt's local time misses."""
         out: list[Reason] = []
         for cand, local in zip(ctx.candidates, ctx.locals_at(ctx.attempt.at), strict=True):
-            for rule in self._rows.at(ctx, cand.state, local.date()):
+            day = local.date()
+            hours = self._open_hours(ctx, cand.state, day)
+            if (
+                hours is not None
+                and hours[0] <= local.time()
+                and (hours[1] is None or local.time() < hours[1])
+            ):
+                continue  # inside every window: no rule to name
+            for rule in self._rows.at(ctx, cand.state, day):
                 window = _window_for(rule, local.weekday())
                 if window is None or window.start <= local.time() < window.end:
                     continue

@@ -13,13 +13,15 @@ not count (47 CFR 64.1200(m)).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from callwarden.core.decision import Reason, ReasonCode
 from callwarden.core.gate import _rows
 from callwarden.core.gate._consents import describe, given, usable
 from callwarden.core.gate.check import reason
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import ConsentRule
-from callwarden.core.types import Channel, Consent, LineType
+from callwarden.core.types import Channel, Consent, LineType, Method, Purpose
 
 
 class ConsentCheck:
@@ -63,6 +65,11 @@ def _revoked(consent: Consent, ctx: CheckContext) -> bool:
 
 def _what(ctx: CheckContext) -> str:
     a = ctx.attempt
-    line = "" if a.line_type is LineType.UNKNOWN else f" to a {a.line_type.value} line"
-    kind = "text" if a.channel is Channel.SMS else "call"
-    return f"{a.purpose.value} {a.method.value} {kind}{line}"
+    return _attempt_words(a.purpose, a.method, a.channel, a.line_type)
+
+
+@lru_cache(maxsize=256)
+def _attempt_words(purpose: Purpose, method: Method, channel: Channel, line_type: LineType) -> str:
+    line = "" if line_type is LineType.UNKNOWN else f" to a {line_type.value} line"
+    kind = "text" if channel is Channel.SMS else "call"
+    return f"{purpose.value} {method.value} {kind}{line}"

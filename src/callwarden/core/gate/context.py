@@ -81,8 +81,14 @@ class CheckContext:
         """The same context with the attempt moved to another instant."""
         from dataclasses import replace  # noqa: PLC0415 - rarely used, keeps the hot path lean
 
-        moved = replace(self.attempt, at=instant)
-        return replace(self, attempt=moved, local_times=(), memo={})
+        return CheckContext(
+            attempt=replace(self.attempt, at=instant),
+            national=self.national,
+            candidates=self.candidates,
+            rules=self.rules,
+            facts=self.facts,
+            policy=self.policy,
+        )
 
 
 @lru_cache(maxsize=64)

@@ -51,6 +51,8 @@ class DncCheck:
 
     def notes(self, ctx: CheckContext) -> list[str]:
         """The seller's reasons for each list in scope that it says does not apply to it."""
+        if not ctx.policy.exempt_lists:
+            return []
         rows = self._rows.across(ctx, ctx.attempt.at)
         names = dict.fromkeys(r.list_name for r in rows if _exemptible(r.list_name))
         exempt = ctx.policy.exempt_lists

@@ -27,6 +27,8 @@ from callwarden.core.rules.ruleset import RuleSet
 from callwarden.core.types import Attempt
 from callwarden.errors import ConfigurationError, InvalidPhoneNumber
 
+#: Distinct (number place, address) pairs whose candidates are remembered.
+_PLACES_MEMO = 8192
 _NUMBER_CITATION = "47 CFR 52.15; ATIS-0300051 (NANP numbering plan)"
 
 
@@ -51,7 +53,9 @@ class Gate:
         self.checks = tuple(checks)
         self._clock_checks = tuple(c for c in checks if isinstance(c, ClockCheck))
         self._noting_checks = tuple(c for c in checks if isinstance(c, NotingCheck))
+        self._other_checks = tuple(c for c in checks if not isinstance(c, ClockCheck))
         self._needs = NeedsFinder()
+        self._places: dict[object, tuple[JurisdictionCandidate, ...]] = {}
 
     def national(self, phone: str) -> int | None:
         """The valid 10-digit national number, or None when the phone is invalid."""
@@ -69,7 +73,7 @@ class Gate:
         List hits of states that are not candidates are dropped here: another state's
         list says nothing about this attempt, and no check should see it.
         """
-        candidates = jurisdiction.candidates(number, attempt.address, self.plan, self.rules)
+        candidates = self._candidates(number, attempt)
         return CheckContext(
             attempt=attempt,
             national=number,
@@ -79,6 +83,22 @@ class Gate:
             policy=policy or SellerPolicy(),
             local_times=tuple(attempt.at.astimezone(zone(c.tz)) for c in candidates),
         )
+
+    def _candidates(self, number: int, attempt: Attempt) -> tuple[JurisdictionCandidate, ...]:
+        """The candidate jurisdictions, memoized by the number's place and the address.
+
+        They depend only on the state and zones of the number's area code and exchange and
+        on the address, which repeat across attempts.
+        """
+        address = attempt.address
+        key = (self.plan.lookup(number), address)
+        found = self._places.get(key)
+        if found is None:
+            found = jurisdiction.candidates(number, address, self.plan, self.rules)
+            if len(self._places) >= _PLACES_MEMO:
+                self._places.clear()
+            self._places[key] = found
+        return found
 
     def needs(self, attempt: Attempt, number: int, dnc_hits: frozenset[str]) -> FactNeeds:
         """Which stored facts the decision of a valid attempt can depend on."""
@@ -129,9 +149,9 @@ class Gate:
             notes=tuple(note for check in self._noting_checks for note in check.notes(ctx)),
         )
 
-    def _run(self, ctx: CheckContext) -> list[Reason]:
+    def _run(self, ctx: CheckContext, checks: Sequence[Check] | None = None) -> list[Reason]:
         reasons: list[Reason] = []
-        for check in self.checks:
+        for check in self.checks if checks is None else checks:
             reasons.extend(check(ctx))
         return reasons
 
@@ -149,8 +169,10 @@ class Gate:
             if moved - start > HORIZON:
                 return None
             if moved == current:
+                # Every clock check allows ``current`` (its earliest is ``current``); the
+                # others may not (a list goes stale, a consent is revoked meanwhile).
                 later = ctx.at(current)
-                return current if not self._run(later) else None
+                return current if not self._run(later, self._other_checks) else None
             current = moved
         return None
 
