@@ -76,6 +76,9 @@ def snapshot(rules: RuleSet, jurisdiction: str, year: int) -> dict[str, Any]:
             {"rule": r.meta.id, **_scope(r.scope)}
             for r in _rows(rules, "emergency_bans", state, as_of)
         ],
+        "reassigned": [
+            {"rule": r.meta.id, **_scope(r.scope)} for r in _rows(rules, "reassigned", state, as_of)
+        ],
     }
 
 

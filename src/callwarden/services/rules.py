@@ -28,6 +28,7 @@ FAMILIES = {
     "consent": "consent requirement",
     "abandonment": "abandonment safe harbor",
     "emergency_bans": "emergency ban",
+    "reassigned": "reassigned number",
 }
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -205,6 +206,10 @@ def _emergency_text(_row: Any) -> str:
     return "no solicitation into an area under a declared emergency"
 
 
+def _reassigned_text(_row: Any) -> str:
+    return "a consent given before the number was permanently disconnected does not count"
+
+
 def windows_text(windows: Iterable[DayWindow]) -> str:
     """``Mon-Sat 09:00-21:00; Sun 12:00-21:00``."""
     parts = [
@@ -281,4 +286,5 @@ _DESCRIBE: dict[str, Callable[[Any], str]] = {
     "consent": _consent_text,
     "abandonment": _abandonment_text,
     "emergency_bans": _emergency_text,
+    "reassigned": _reassigned_text,
 }

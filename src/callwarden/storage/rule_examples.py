@@ -5,7 +5,8 @@ the real gate. Facts default to a clean slate: every list in the data refreshed 
 and the number on none, no consent, no history, no declared emergency, and (for predictive
 dialing) a campaign with no abandoned calls. Fields name what differs: ``dnc``,
 ``list_age_days``, ``missing_lists``, ``consent`` (a kind or a list of kinds) with
-``consent_days_ago`` and ``revoked_days_ago``, ``history``, ``abandon``, ``emergency``.
+``consent_days_ago`` and ``revoked_days_ago``, ``history``, ``abandon``, ``emergency``,
+``disconnected_days_ago`` (the number was permanently disconnected that many days earlier).
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ class ExampleIn(Row):
     missing_lists: list[str] = Field(default_factory=list)
     abandon: AbandonIn | None = None
     emergency: bool = False
+    disconnected_days_ago: int | None = Field(default=None, ge=0, le=3650)
     denied_by: str | None = None  # the rule that must be among the reasons; default the row
     note: str | None = None
 
@@ -175,6 +177,11 @@ class ExampleIn(Row):
             history=tuple(self._past(national, p) for p in self.history),
             abandonment=stats,
             emergencies=self._emergencies(states),
+            reassigned_at=(
+                None
+                if self.disconnected_days_ago is None
+                else self.at - timedelta(days=self.disconnected_days_ago)
+            ),
         )
 
     def _consents(self, national: int) -> tuple[Consent, ...]:

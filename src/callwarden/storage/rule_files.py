@@ -50,6 +50,7 @@ FAMILY_FILES = {
     "consent": "consent_requirements.toml",
     "abandonment": "abandonment.toml",
     "emergency_bans": "emergency_bans.toml",
+    "reassigned": "reassigned.toml",
 }
 TIME_ZONES_FILE = "time_zones.toml"
 VERSION_FILE = "VERSION"

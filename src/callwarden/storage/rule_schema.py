@@ -308,6 +308,14 @@ class EmergencyBanIn(ScopedRuleIn):
         return m.EmergencyBanRule(meta=self.meta(), scope=self.scope())
 
 
+class ReassignedIn(ScopedRuleIn):
+    """Consent does not survive a permanent disconnection of the number."""
+
+    def to_core(self) -> m.ReassignedRule:
+        """The core rule."""
+        return m.ReassignedRule(meta=self.meta(), scope=self.scope())
+
+
 class StateZonesIn(Row):
     """The IANA time zones of a state, with ZIP-prefix overrides where it has several."""
 
@@ -356,4 +364,5 @@ ROW_MODELS: dict[str, type[RuleIn]] = {
     "consent": ConsentIn,
     "abandonment": AbandonmentIn,
     "emergency_bans": EmergencyBanIn,
+    "reassigned": ReassignedIn,
 }

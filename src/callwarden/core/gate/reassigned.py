@@ -5,29 +5,17 @@ covers it. The Reassigned Numbers Database safe harbor (47 CFR 64.1200(m)) prote
 only when the database says the number was *not* disconnected since the date the caller could
 be confident of reaching the consenting party; a recorded disconnection after every consent of
 this seller therefore blocks any attempt that relies on consent: one a consent rule covers, or
-one to a number on a do-not-call list (where consent could be the exemption).
+one to a number on a do-not-call list (where consent could be the exemption). Which attempts
+the rule covers, its citation and its dates come from the rule data (``reassigned``).
 """
 
 from __future__ import annotations
 
-from datetime import date
-
-from callwarden.core.decision import Confidence, Reason, ReasonCode
+from callwarden.core.decision import Reason, ReasonCode
 from callwarden.core.gate import _rows
 from callwarden.core.gate.check import reason
 from callwarden.core.gate.context import CheckContext
-from callwarden.core.rules.model import FEDERAL, ConsentRule, RuleMeta
-
-#: The rule this check applies. Kept here until the rule data carries a row for it.
-REASSIGNED_RULE = RuleMeta(
-    id="US-FED-TCPA-REASSIGNED",
-    jurisdiction=FEDERAL,
-    effective_from=date(2021, 11, 1),  # the Reassigned Numbers Database opened to callers
-    citation="47 CFR 64.1200(m)",
-    confidence=Confidence.MEDIUM,  # the rule text was read through the FCC order's summaries
-    source_url="https://www.ecfr.gov/current/title-47/chapter-I/subchapter-B/part-64/subpart-L/section-64.1200",
-    note="Second Report and Order, FCC 18-177, 84 FR 11226 (2019)",
-)
+from callwarden.core.rules.model import ConsentRule, ReassignedRule
 
 
 class ReassignedCheck:
@@ -36,26 +24,27 @@ class ReassignedCheck:
     name = "reassigned"
 
     def __init__(self) -> None:
-        """Start with an empty memo of the consent rows."""
-        self._rows: _rows.Applicable[ConsentRule] = _rows.Applicable("consent")
+        """Start with empty memos of the reassignment and consent rows."""
+        self._rules: _rows.Applicable[ReassignedRule] = _rows.Applicable("reassigned")
+        self._consent: _rows.Applicable[ConsentRule] = _rows.Applicable("consent")
 
     def __call__(self, ctx: CheckContext) -> list[Reason]:
-        """A reason when a disconnection voids the consents an attempt would rely on."""
+        """A reason per rule in scope when a disconnection voids the consents relied on."""
         disconnected = ctx.facts.reassigned_at
         at = _rows.utc(ctx.attempt.at)
         if disconnected is None or _rows.utc(disconnected) > at:
             return []
-        if not REASSIGNED_RULE.effective_on(at.date()):
+        rules = self._rules.across(ctx, ctx.attempt.at)
+        if not rules:
             return []
         seller = ctx.attempt.seller
         consents = [c for c in ctx.facts.consents if c.seller == seller and _rows.utc(c.at) <= at]
         if any(_rows.utc(c.at) >= _rows.utc(disconnected) for c in consents):
             return []  # a consent given after the disconnection comes from the new subscriber
-        rules = self._rows.across(ctx, ctx.attempt.at)
-        if not rules and not ctx.facts.dnc_hits:
+        if not self._consent.across(ctx, ctx.attempt.at) and not ctx.facts.dnc_hits:
             return []  # the attempt relies on no consent: neither a rule nor a list needs one
         message = (
             f"the number was permanently disconnected at {_rows.utc(disconnected):%Y-%m-%d} "
             f"(UTC), after every consent given to seller {seller}; it may reach someone else"
         )
-        return [reason(ReasonCode.REASSIGNED_NUMBER, REASSIGNED_RULE, message)]
+        return [reason(ReasonCode.REASSIGNED_NUMBER, rule.meta, message) for rule in rules]

@@ -166,6 +166,18 @@ class EmergencyBanRule:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReassignedRule:
+    """Consent does not survive a permanent disconnection of the number.
+
+    A consent given before the disconnection came from the former subscriber: attempts in
+    scope that rely on consent need one given since.
+    """
+
+    meta: RuleMeta
+    scope: Scope
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StateTimeZones:
     """The IANA time zones a state's territory lies in, with ZIP-prefix overrides."""
 

@@ -22,6 +22,7 @@ from callwarden.core.rules.model import (
     EbrRule,
     EmergencyBanRule,
     FrequencyCapRule,
+    ReassignedRule,
     RestrictedDayRule,
     RuleMeta,
     StateTimeZones,
@@ -51,6 +52,7 @@ class RuleSet:
     consent: tuple[ConsentRule, ...] = ()
     abandonment: tuple[AbandonmentRule, ...] = ()
     emergency_bans: tuple[EmergencyBanRule, ...] = ()
+    reassigned: tuple[ReassignedRule, ...] = ()
     time_zones: tuple[StateTimeZones, ...] = ()
     _index: dict[tuple[str, str], tuple[object, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -113,6 +115,7 @@ _FAMILIES = (
     "consent",
     "abandonment",
     "emergency_bans",
+    "reassigned",
 )
 
 

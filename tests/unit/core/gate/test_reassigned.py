@@ -6,9 +6,12 @@ from datetime import datetime
 
 import pytest
 
+from callwarden.core.decision import Confidence
 from callwarden.core.gate.context import Facts
-from callwarden.core.gate.reassigned import REASSIGNED_RULE, ReassignedCheck
-from callwarden.core.types import Consent, ConsentKind, LineType, Method, Purpose
+from callwarden.core.gate.gate import Gate
+from callwarden.core.gate.reassigned import ReassignedCheck
+from callwarden.core.rules.ruleset import RuleSet
+from callwarden.core.types import Attempt, Consent, ConsentKind, LineType, Method, Purpose
 
 TX = "2142345678"
 AT = "2026-02-02T11:00:00-06:00"
@@ -32,7 +35,7 @@ def test_disconnection_after_consent_denies(judge) -> None:
     reason = decision.reasons[0]
     assert (reason.rule, reason.citation) == ("US-FED-TCPA-REASSIGNED", "47 CFR 64.1200(m)")
     assert "2025-06-01" in reason.message
-    assert reason.confidence is REASSIGNED_RULE.confidence
+    assert reason.confidence is Confidence.MEDIUM  # as the rule data says
 
 
 @pytest.mark.parametrize(
@@ -108,3 +111,19 @@ def test_listed_number_relies_on_the_old_consent(judge) -> None:
     f = replace(facts(consent("2025-01-10T12:00:00-06:00")), dnc_hits=frozenset({"national"}))
     decision = judge([CHECK], TX, AT, f, method=Method.MANUAL)
     assert decision.codes == ("REASSIGNED_NUMBER",)
+
+
+def test_the_rule_data_decides_what_is_covered(plan, frozen_rules: RuleSet) -> None:
+    """Without a ``reassigned`` row in scope the check denies nothing (the rule is data)."""
+    from dataclasses import replace
+
+    f = facts(consent("2025-01-10T12:00:00-06:00"))
+    attempt = Attempt(id="a", phone=TX, at=datetime.fromisoformat(AT), seller="acme", **ROBO)
+    without = Gate(plan=plan, rules=replace(frozen_rules, reassigned=()), checks=[CHECK])
+    assert without.decide(attempt, f).allowed
+    (row,) = frozen_rules.reassigned
+    narrow = replace(row, scope=replace(row.scope, purposes=frozenset({Purpose.INFORMATIONAL})))
+    scoped = Gate(plan=plan, rules=replace(frozen_rules, reassigned=(narrow,)), checks=[CHECK])
+    assert scoped.decide(attempt, f).allowed  # telemarketing is outside the row's scope
+    informational = replace(attempt, purpose=Purpose.INFORMATIONAL)
+    assert scoped.decide(informational, f).codes == ("REASSIGNED_NUMBER",)
