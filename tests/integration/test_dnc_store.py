@@ -207,3 +207,76 @@ def test_concurrent_readers_never_see_half_a_list(
         thread.join()
     assert seen["mixed"] == 0
     assert seen["a"] + seen["b"] > 0
+
+
+def _model_check(store: DncStore, model: set[int], probes: np.ndarray) -> None:
+    """The store answers as a Python set of its numbers, one by one, in batch and listed."""
+    expected = np.array([int(p) in model for p in probes])
+    assert store.contains_many("national", probes).tolist() == expected.tolist()
+    assert [store.contains("national", int(p)) for p in probes] == expected.tolist()
+    assert store.numbers("national").tolist() == sorted(model)
+    assert store.lists()["national"].count == len(model)
+
+
+def test_changes_to_a_bitmap_are_written_as_flips(tmp_path: Path) -> None:
+    """A change file rewrites no bitmap: it publishes the flipped numbers beside it."""
+    root = tmp_path / "dnc"
+    store = DncStore(root, bitmap_threshold=0, recheck_s=0)
+    base = numbers(11, 4000)
+    store.replace("national", base, AT, SOURCE)
+    model = set(base.tolist())
+    bitmap_file = store.lists()["national"].file
+    inode = (root / bitmap_file).stat().st_ino
+    rng = np.random.default_rng(5)
+    elsewhere = np.array([5052345000 + i for i in range(0, 600, 7)])  # pages the bitmap lacks
+    for round_ in range(6):
+        listed = np.array(sorted(model))
+        add = np.concatenate([numbers(20 + round_, 300), elsewhere[round_::6], listed[:3]])
+        remove = np.concatenate([rng.choice(listed, 200, replace=False), elsewhere[::11]])
+        info = store.apply_changes("national", add, remove, None)
+        after = (model | set(add.tolist())) - set(remove.tolist())
+        assert (info.added, info.removed) == (len(after - model), len(model - after))
+        model = after
+        assert info.file == bitmap_file and info.changes is not None
+        assert (root / bitmap_file).stat().st_ino == inode  # the bitmap was not rewritten
+        probes = np.concatenate([listed, add, remove, numbers(99, 500), [-1, 10**10]])
+        _model_check(store, model, probes)
+    kept = sorted(p.name for p in root.iterdir() if p.name.endswith((".npy", ".bits")))
+    assert kept == sorted([bitmap_file, info.changes])  # earlier flips files were collected
+    other = DncStore(root, bitmap_threshold=0, recheck_s=0)  # another process's view
+    _model_check(other, model, np.array(sorted(model | set(elsewhere.tolist()))))
+
+
+def test_many_flips_are_folded_into_a_new_bitmap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_FLIPS the flips and the change go into a fresh bitmap; answers do not change."""
+    from callwarden.storage import dnc_store
+
+    monkeypatch.setattr(dnc_store, "MAX_FLIPS", 50)
+    store = DncStore(tmp_path / "dnc", bitmap_threshold=0, recheck_s=0)
+    base = numbers(31, 3000)
+    store.replace("national", base, AT, SOURCE)
+    model = set(base.tolist())
+    first = store.apply_changes("national", numbers(32, 20), base[:20], None)
+    model = (model | set(numbers(32, 20).tolist())) - set(base[:20].tolist())
+    assert first.changes is not None
+    second = store.apply_changes("national", numbers(33, 40), base[20:60], None)
+    model = (model | set(numbers(33, 40).tolist())) - set(base[20:60].tolist())
+    assert second.changes is None and second.file != first.file  # folded
+    _model_check(store, model, np.concatenate([base, numbers(32, 20), numbers(33, 40)]))
+
+
+def test_a_full_import_after_changes_counts_against_the_changed_list(tmp_path: Path) -> None:
+    store = DncStore(tmp_path / "dnc", bitmap_threshold=0, recheck_s=0)
+    base = numbers(41, 2000)
+    store.replace("national", base, AT, SOURCE)
+    extra = np.array([5052345001, 5052345002])
+    store.apply_changes("national", extra, base[:10], None)
+    changed = (set(base.tolist()) | set(extra.tolist())) - set(base[:10].tolist())
+    fresh = np.concatenate([base[5:1500], [5052345001]])
+    info = store.replace("national", fresh, AT, SOURCE)
+    now = set(fresh.tolist())
+    assert (info.added, info.removed) == (len(now - changed), len(changed - now))
+    assert info.changes is None
+    _model_check(store, now, np.concatenate([base, extra]))

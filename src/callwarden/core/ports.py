@@ -277,6 +277,7 @@ class ListInfo:
     refreshed_at: str | None  # ISO 8601; None until an imported file refreshes the list
     source: dict[str, Any]  # the file of the last refresh: name, size, sha256, kind
     backend: str = "sorted"  # "sorted" (int64 array) or "bitmap" (one bit per number)
+    changes: str | None = None  # a bitmap's flips file: numbers later changes flipped
     added: int = 0  # what the change that made this version did
     removed: int = 0
 

@@ -18,6 +18,7 @@ import errno
 import functools
 import mmap
 import os
+from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -280,6 +281,95 @@ def data_ranges(fd: int, size: int) -> Iterator[tuple[int, int]]:
             return
         yield start, end
         position = end
+
+
+class ChangedBitmapView:
+    """A bitmap version plus the numbers whose membership a later change flipped.
+
+    Applying a daily change file to a national-sized bitmap by copying it rewrites and syncs
+    about a gigabyte; instead a change writes only the *flips*: the sorted numbers whose
+    membership differs from the bitmap's (added numbers the bitmap lacks, removed numbers it
+    holds). A number is on the list when its bit XOR its flip says so. The store folds the
+    flips into a new bitmap once they grow past ``MAX_FLIPS``.
+
+    Lookups test a filter first: one bit per ``n mod 2^27`` (16 MB) marks every flip, so
+    all but about ``flips / 2^27`` of the numbers that are not flips are answered by the
+    bitmap alone, and only the rest are searched for in the flips.
+    """
+
+    backend = "bitmap"
+
+    def __init__(self, base: BitmapView, flips: Int64s, count: int) -> None:
+        """Wrap the published bitmap and the sorted, unique flips; ``count`` is the list's."""
+        self.base = base
+        self.flips = np.ascontiguousarray(flips, dtype=np.int64)
+        self.count = count
+        self.path = base.path
+        slots = self.flips & _FILTER_MASK
+        bits = np.zeros(_FILTER_BYTES, dtype=np.uint8)
+        np.bitwise_or.at(bits, slots >> 3, (np.uint8(1) << (slots & 7).astype(np.uint8)))
+        self._filter = bits
+        self._filter_bytes = bits.tobytes()
+        self._sorted = array("q", self.flips.tobytes())
+
+    def contains(self, number: int) -> bool:
+        """The bitmap's bit, flipped when the number is among the flips."""
+        found = self.base.contains(number)
+        slot = number & _FILTER_MASK
+        if (self._filter_bytes[slot >> 3] >> (slot & 7)) & 1:
+            index = bisect_left(self._sorted, number)
+            if index < len(self._sorted) and self._sorted[index] == number:
+                return not found
+        return found
+
+    def contains_many(self, numbers: Int64s) -> Bools:
+        """The bitmap's answers, with the flipped numbers' answers inverted."""
+        numbers = np.asarray(numbers, dtype=np.int64)
+        found = self.base.contains_many(numbers)
+        if self.flips.size == 0 or numbers.size == 0:
+            return found
+        slots = numbers & _FILTER_MASK
+        maybe = (self._filter[slots >> 3] >> (slots & 7).astype(np.uint8)) & np.uint8(1)
+        rows = np.flatnonzero(maybe)
+        if rows.size:
+            flipped = rows[_search(self.flips, numbers[rows])]
+            found[flipped] = ~found[flipped]
+        return found
+
+    def chunks(self) -> Iterator[Int64s]:
+        """The list's numbers, ascending: the bitmap's chunks with the flips applied."""
+        flips = self.flips
+        done = 0  # flips below this index were emitted or applied
+        for chunk in self.base.chunks():
+            lo, hi = int(chunk[0]), int(chunk[-1])
+            start = int(np.searchsorted(flips, lo, side="left"))
+            stop = int(np.searchsorted(flips, hi, side="right"))
+            before = flips[done:start]  # flips between chunks: numbers the bitmap lacks
+            merged = np.setxor1d(chunk, flips[start:stop], assume_unique=True)
+            done = stop
+            out = np.concatenate([before, merged]) if before.size else merged
+            if out.size:
+                yield out
+        if done < flips.size:
+            yield np.array(flips[done:])
+
+    def flipped_after(self, additions: Int64s, removals: Int64s) -> Int64s:
+        """The flips of the version that adds ``additions`` and then removes ``removals``.
+
+        Both are sorted and unique, and no number is in both. A number changes membership
+        exactly when its flip is toggled.
+        """
+        toggled = np.concatenate(
+            [additions[~self.contains_many(additions)], removals[self.contains_many(removals)]]
+        )
+        return np.setxor1d(self.flips, toggled)
+
+
+#: A list's flips are folded into a new bitmap past this many (their filter has 2^27 slots).
+MAX_FLIPS = 2_000_000
+_FILTER_BITS = 27
+_FILTER_MASK = (1 << _FILTER_BITS) - 1
+_FILTER_BYTES = 1 << (_FILTER_BITS - 3)
 
 
 class BitmapWriter:

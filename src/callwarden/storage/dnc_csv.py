@@ -20,8 +20,6 @@ from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from callwarden.core.ports import ListChunk, RejectedLine
 from callwarden.errors import InvalidInput
@@ -113,6 +111,9 @@ def normalize_many(cells: Sequence[str]) -> tuple[npt.NDArray[np.int64], npt.NDA
     """10-digit numbers of phone strings in common notations, and which ones were valid."""
     if not cells:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)
+    import pyarrow as pa  # noqa: PLC0415 - only CSV lists need it; change files start faster
+    import pyarrow.compute as pc  # noqa: PLC0415
+
     array = pa.array(cells, type=pa.string())
     bare = pc.replace_substring_regex(array, _SEPARATORS, "")
     national = pc.replace_substring_regex(bare, r"^\+?1([0-9]{10})$", r"\1")

@@ -16,8 +16,11 @@ from dataclasses import asdict, fields
 from pathlib import Path
 
 from callwarden.core.ports import ListInfo
+from callwarden.errors import ConfigurationError
 
 MANIFEST = "manifest.json"
+#: 3: a bitmap version may name a ``changes`` file of flipped numbers.
+FORMAT = 3
 _INFO_FIELDS = frozenset(f.name for f in fields(ListInfo))
 
 
@@ -37,6 +40,12 @@ def read_manifest(root: Path) -> dict[str, ListInfo]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
+    if data.get("format", 1) > FORMAT:
+        msg = (
+            f"{path} was written by a newer callwarden (format {data.get('format')}); "
+            "upgrade before reading it"
+        )
+        raise ConfigurationError(msg)
     lists = data.get("lists", {})
     return {
         name: ListInfo(**{k: v for k, v in info.items() if k in _INFO_FIELDS})
@@ -46,7 +55,7 @@ def read_manifest(root: Path) -> dict[str, ListInfo]:
 
 def write_manifest(root: Path, infos: Mapping[str, ListInfo]) -> None:
     """Replace the manifest atomically and durably."""
-    payload = {"format": 2, "lists": {n: asdict(i) for n, i in sorted(infos.items())}}
+    payload = {"format": FORMAT, "lists": {n: asdict(i) for n, i in sorted(infos.items())}}
     fd, tmp = tempfile.mkstemp(dir=root, prefix="manifest.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(payload, handle, indent=1)

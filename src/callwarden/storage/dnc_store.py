@@ -33,8 +33,10 @@ import numpy.typing as npt
 
 from callwarden.core.ports import LIST_NAME_HELP, ListInfo, check_list_name
 from callwarden.storage.dnc_bitmap import (
+    MAX_FLIPS,
     BitmapView,
     BitmapWriter,
+    ChangedBitmapView,
     Int64s,
     ListView,
     SortedView,
@@ -49,7 +51,7 @@ __all__ = ["BITMAP_THRESHOLD", "LIST_NAME_HELP", "DncStore", "ListInfo", "check_
 
 #: Lists with more numbers than this are kept as bitmaps (measured: docs/architecture.md).
 BITMAP_THRESHOLD = 2_000_000
-_VERSION_FILE = re.compile(r".+\.\d+\.(?:npy|bits)$")
+_VERSION_FILE = re.compile(r".+\.\d+\.(?:npy|bits|changes\.npy)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,8 @@ class _Built:
     backend: str
     count: int
     changed: tuple[int, int] | None = None  # (added, removed) when the build knows them
+    #: A new flips file over the published bitmap ``base`` (then ``tmp`` is that flips file).
+    base: str | None = None
 
 
 class DncStore:
@@ -239,6 +243,18 @@ class DncStore:
             base = merge_unique(list(view.chunks()))
             built = self._save_sorted(name, difference(merge_unique([base, additions]), removals))
             return _Built(built.tmp, built.backend, built.count, (added, removed))
+        counts = (added, removed)
+        if isinstance(view, BitmapView | ChangedBitmapView):
+            changed = view if isinstance(view, ChangedBitmapView) else _unchanged(view)
+            flips = changed.flipped_after(additions, removals)
+            if flips.size <= MAX_FLIPS:
+                built = self._save_sorted(name, flips)
+                return _Built(built.tmp, "bitmap", new_count, counts, base=info.file)
+            # Too many flips: fold them into a new bitmap (added, removed relative to it).
+            on_base = changed.base.contains_many(changed.flips)
+            additions = merge_unique([changed.flips[~on_base], additions])
+            removals = merge_unique([changed.flips[on_base], removals])
+            additions = difference(additions, removals)
         copy_of = self.root / info.file if view.backend == "bitmap" else None
         writer = BitmapWriter(self._tmp(name, ".bits.tmp"), copy_of=copy_of)
         try:
@@ -251,7 +267,7 @@ class DncStore:
         except BaseException:
             writer.abort()
             raise
-        return _Built(writer.path, "bitmap", new_count, (added, removed))
+        return _Built(writer.path, "bitmap", new_count, counts)
 
     def _save_sorted(self, name: str, array: Int64s) -> _Built:
         tmp = self._tmp(name, ".npy.tmp")
@@ -278,9 +294,15 @@ class DncStore:
             built = build(previous, old_view)
             try:
                 generation = (previous.generation if previous else 0) + 1
-                ext = "bits" if built.backend == "bitmap" else "npy"
-                file_name = f"{_stem(name)}.{generation}.{ext}"
-                built.tmp.replace(self.root / file_name)
+                changes = None
+                if built.base is not None:  # flips over the published bitmap
+                    file_name = built.base
+                    changes = f"{_stem(name)}.{generation}.changes.npy"
+                    built.tmp.replace(self.root / changes)
+                else:
+                    ext = "bits" if built.backend == "bitmap" else "npy"
+                    file_name = f"{_stem(name)}.{generation}.{ext}"
+                    built.tmp.replace(self.root / file_name)
             except BaseException:
                 built.tmp.unlink(missing_ok=True)
                 raise
@@ -292,6 +314,7 @@ class DncStore:
                 refreshed_at=refreshed_at.isoformat() if refreshed_at else _keep(previous),
                 source=dict(source) if source is not None else _keep_source(previous),
                 backend=built.backend,
+                changes=changes,
             )
             new_view = self._open(new_info)
             added, removed = built.changed or _diff(old_view, new_view)
@@ -313,7 +336,9 @@ class DncStore:
 
     def _collect_garbage(self, infos: Mapping[str, ListInfo]) -> None:
         """Remove files no manifest entry names (earlier versions, crashed writers' leftovers)."""
-        keep = {info.file for info in infos.values()}
+        keep = {info.file for info in infos.values()} | {
+            info.changes for info in infos.values() if info.changes
+        }
         for path in self.root.iterdir():
             stale = path.name.endswith(".tmp") or _VERSION_FILE.fullmatch(path.name)
             if stale and path.name not in keep:
@@ -345,14 +370,19 @@ class DncStore:
     def _reuse_or_open(self, info: ListInfo) -> ListView:
         current = self._snap.infos.get(info.name)
         view = self._snap.views.get(info.name)
-        if current is not None and view is not None and current.file == info.file:
+        same = current is not None and (current.file, current.changes) == (info.file, info.changes)
+        if same and view is not None:
             return view
         return self._open(info)
 
     def _open(self, info: ListInfo) -> ListView:
         path = self.root / info.file
         if info.backend == "bitmap":
-            return BitmapView(path, info.count)
+            bitmap = BitmapView(path, info.count)
+            if info.changes:
+                flips = np.load(self.root / info.changes, allow_pickle=False)
+                return ChangedBitmapView(bitmap, flips, info.count)
+            return bitmap
         return SortedView.open(path)
 
 
@@ -382,9 +412,22 @@ def _diff(old: ListView | None, new: ListView) -> tuple[int, int]:
         return new.count, 0
     if isinstance(old, BitmapView) and isinstance(new, BitmapView):
         removed = bitmap_removed(old, new)
+    elif isinstance(old, ChangedBitmapView) and isinstance(new, BitmapView):
+        # The bitmap's removals, corrected by the flips: a flipped number the bitmap holds
+        # was not on the old list; one it lacks was.
+        flips = old.flips
+        gone = ~new.contains_many(flips)
+        on_base = old.base.contains_many(flips)
+        removed = bitmap_removed(old.base, new) - int((gone & on_base).sum())
+        removed += int((gone & ~on_base).sum())
     elif isinstance(old, SortedView):
         removed = int((~new.contains_many(old.array)).sum())
     else:
         kept = sum(int(old.contains_many(chunk).sum()) for chunk in new.chunks())
         removed = old.count - kept
     return new.count - (old.count - removed), removed
+
+
+def _unchanged(view: BitmapView) -> ChangedBitmapView:
+    """A bitmap as a changed one with no flips yet."""
+    return ChangedBitmapView(view, np.empty(0, dtype=np.int64), view.count)
