@@ -14,6 +14,7 @@ import numpy.typing as npt
 from callwarden.core.decision import Decision
 from callwarden.core.gate.context import AbandonStats, Facts, SellerPolicy
 from callwarden.core.gate.gate import Gate, Prepared
+from callwarden.core.gate.memo import DecisionMemo
 from callwarden.core.gate.needs import FactNeeds
 from callwarden.core.ports import Clock, DncLookup, FactReads, UnitOfWork
 from callwarden.core.rules.model import AbandonmentRule
@@ -60,6 +61,9 @@ class CheckService:
         self.clock = clock
         self.litigator_blocks = litigator_blocks
         self.lookback = history_lookback(gate.rules)
+        # Attempts the rules cannot tell apart (same kind, place, lists, minute, no stored
+        # facts of their own) share one decision: see core.gate.memo.
+        self._memo = DecisionMemo(gate)
         self._abandonment_cache: dict[tuple[str, str, datetime], tuple[datetime, AbandonStats]] = {}
 
     def check(self, attempts: Sequence[Attempt], *, record: bool = False) -> list[Decision]:
@@ -92,7 +96,7 @@ class CheckService:
                     decisions.append(self.gate.decide(item.attempt, Facts()))
                     continue
                 facts, policy = self._facts(work, stored, item, refreshed)
-                decision = self.gate.decide_prepared(item.prepared, facts, policy)
+                decision = self._memo.decide(item.prepared, facts, policy)
                 decisions.append(decision)
                 if record and decision.allowed and stored is not None:
                     past = _as_past(item.attempt, item.number)

@@ -1,0 +1,139 @@
+"""Decisions reused for attempts the rules cannot tell apart.
+
+A decision depends on the number only through its candidate jurisdictions and the lists it is
+on, and on the instant only at whole minutes of UTC: calling windows open and close on the
+minute, days begin at local midnight (every US zone is a whole number of hours from UTC), and
+rules take effect on local days. Stored facts carry instants of their own (consents and their
+revocations, past calls, a disconnection), so attempts with any of those are always decided
+afresh; emergencies and campaign statistics are part of the key, so an emergency that starts
+within a minute gives the attempts before and after it different keys. The one instant left is
+a list's refresh time: a list goes stale, and a stale list's message counts whole days, at its
+refresh time plus a whole number of days; a minute containing such an instant is never reused,
+nor one within which a declared emergency starts or ends.
+
+So two attempts of the same kind (purpose, channel, method, line type, seller, campaign where a
+rule names it, address, and the instant's time zone, in which ``next_allowed_at`` is written)
+to numbers with the same candidates and list hits, in the same minute, with the same stored
+facts and seller policy, get the same decision but for the attempt id and the number. A test
+holds reused decisions to fresh ones over randomized attempts, instants and facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from callwarden.core.decision import Decision
+from callwarden.core.gate import _rows
+from callwarden.core.gate.context import Facts, SellerPolicy
+from callwarden.core.gate.gate import Gate, Prepared
+from callwarden.core.gate.numbering import e164
+from callwarden.core.rules.model import AbandonmentRule
+
+#: Each list's refresh time in UTC, by list name.
+_Refreshed = tuple[tuple[str, datetime], ...]
+_DAY = timedelta(days=1)
+_MINUTE = timedelta(minutes=1)
+
+
+class DecisionMemo:
+    """Decide prepared attempts with ``gate``, reusing the decision of an identical attempt."""
+
+    LIMIT = 16_384
+
+    def __init__(self, gate: Gate) -> None:
+        """Remember decisions of ``gate`` (bounded; starts over when full)."""
+        self.gate = gate
+        self._decisions: dict[tuple[object, ...], Decision] = {}
+        self._refreshed: tuple[Mapping[str, datetime] | None, _Refreshed] = (None, ())
+        self._safe: dict[tuple[_Refreshed, datetime], bool] = {}
+        self._abandonment: _rows.Applicable[AbandonmentRule] = _rows.Applicable("abandonment")
+
+    def decide(
+        self, prepared: Prepared, facts: Facts, policy: SellerPolicy | None = None
+    ) -> Decision:
+        """The decision ``gate.decide_prepared`` gives, reused where the key allows."""
+        key = self._key(prepared, facts, policy or SellerPolicy())
+        if key is None:
+            return self.gate.decide_prepared(prepared, facts, policy)
+        found = self._decisions.get(key)
+        attempt = prepared.ctx.attempt
+        if found is None:
+            found = self.gate.decide_prepared(prepared, facts, policy)
+            if len(self._decisions) >= self.LIMIT:
+                self._decisions.clear()
+            self._decisions[key] = found
+            return found
+        if found.attempt_id == attempt.id:
+            return found
+        return replace(found, attempt_id=attempt.id, phone_e164=e164(prepared.ctx.national))
+
+    def _key(
+        self, prepared: Prepared, facts: Facts, policy: SellerPolicy
+    ) -> tuple[object, ...] | None:
+        if facts.consents or facts.history or facts.reassigned_at is not None:
+            return None
+        ctx = prepared.ctx
+        a = ctx.attempt
+        at = _rows.utc(a.at)
+        minute = at.replace(second=0, microsecond=0)
+        refreshed = self._refreshed_key(facts.list_refreshed)
+        if not self._minute_is_safe(refreshed, minute):
+            return None
+        for e in facts.emergencies:  # one that starts or ends within the minute
+            if minute < _rows.utc(e.starts_at) < minute + _MINUTE:
+                return None
+            if minute < _rows.utc(e.ends_at) < minute + _MINUTE:
+                return None
+        tz = a.at.tzinfo
+        zone: object = tz if isinstance(tz, ZoneInfo) else a.at.utcoffset()
+        campaign = a.campaign if self._abandonment.across(ctx, a.at) else None
+        states = {c.state for c in ctx.candidates if c.state}
+        hits = frozenset(h for h in facts.dnc_hits if not h.startswith("state:") or h[6:] in states)
+        return (
+            a.purpose,
+            a.channel,
+            a.method,
+            a.line_type,
+            a.seller,
+            campaign,
+            a.address,
+            minute,
+            zone,
+            ctx.candidates,
+            hits,
+            facts.emergencies,
+            facts.abandonment,
+            refreshed,
+            policy.litigator_blocks,
+            tuple(sorted(policy.exempt_lists.items())),
+        )
+
+    def _refreshed_key(self, refreshed: Mapping[str, datetime]) -> _Refreshed:
+        """The refresh times as a key, computed once per mapping the caller passes."""
+        known, key = self._refreshed
+        if known is not refreshed:
+            key = tuple(sorted((name, _rows.utc(at)) for name, at in refreshed.items()))
+            self._refreshed = (refreshed, key)
+        return key
+
+    def _minute_is_safe(self, refreshed: _Refreshed, minute: datetime) -> bool:
+        """Whether no list's refresh time plus whole days falls within ``minute``.
+
+        An instant ``r + k days`` at the minute's first microsecond counts too: a list is
+        fresh up to and including it, and stale one microsecond later.
+        """
+        found = self._safe.get((refreshed, minute))
+        if found is None:
+            found = True
+            for _name, at in refreshed:
+                rest = (minute - at) % _DAY
+                if rest == timedelta(0) or rest + _MINUTE > _DAY:
+                    found = False
+                    break
+            if len(self._safe) >= self.LIMIT:
+                self._safe.clear()
+            self._safe[(refreshed, minute)] = found
+        return found
