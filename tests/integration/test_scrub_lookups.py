@@ -83,3 +83,14 @@ def test_nothing_stored_and_nothing_asked(db_app: App) -> None:
         assert uow.consents.consents_for_numbers(np.array([2142345678]), "acme") == {}
         assert uow.history.recent_for_numbers(np.array([], np.int64), "acme", NOW) == {}
         assert uow.reassigned.disconnected_for_numbers(np.array([2142345678])) == {}
+
+
+def test_whether_a_seller_has_any_facts(stored: App) -> None:
+    """A scrub asks once whether its seller holds consents or recent calls at all."""
+    with stored.uow() as uow:
+        assert uow.consents.any_for_seller("acme") and uow.consents.any_for_seller("other")
+        assert not uow.consents.any_for_seller("nobody")
+        assert uow.history.any_for_seller("acme", NOW - timedelta(days=19))
+        assert uow.history.any_for_seller("acme", NOW)  # the newest call is at NOW
+        assert not uow.history.any_for_seller("acme", NOW + timedelta(microseconds=1))
+        assert not uow.history.any_for_seller("other", NOW - timedelta(days=30))

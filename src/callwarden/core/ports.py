@@ -68,6 +68,10 @@ class ConsentRepository(Protocol):
         """Every consent of each number to a seller, oldest first; numbers without any left out."""
         ...
 
+    def any_for_seller(self, seller: str) -> bool:
+        """Whether the seller holds any consent at all (active or revoked)."""
+        ...
+
     def add(self, consents: Iterable[Consent]) -> int:
         """Store consents; return how many were stored."""
         ...
@@ -88,6 +92,10 @@ class AttemptHistory(Protocol):
         self, phones: npt.NDArray[np.int64], seller: str, since: datetime
     ) -> dict[int, tuple[PastAttempt, ...]]:
         """``recent`` for many numbers at once; numbers without attempts left out."""
+        ...
+
+    def any_for_seller(self, seller: str, since: datetime) -> bool:
+        """Whether the seller made any attempt at or after ``since``."""
         ...
 
     def add(self, attempts: Sequence[PastAttempt], source: str) -> int:

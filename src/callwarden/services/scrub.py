@@ -187,6 +187,10 @@ class ScrubJob:
         self.phone_column = phone_column
         self.tally = ScrubTally()
         self.lookback = history_lookback(service.gate.rules)
+        # Whether the seller has any consents, and any calls in the lookback, at all: asked
+        # once per job (a scrub reads the facts as of its start), so a seller with none
+        # costs no query per batch.
+        self._seller_has: dict[str, bool] | None = None
 
     @property
     def at(self) -> datetime:
@@ -284,12 +288,13 @@ class ScrubJob:
         a frequency cap; a number holding either is then loaded whole (with its reassignment),
         and the bulk gate keeps of it what the single check would load.
         """
-        wants_consents = valid & v.needs_consents
-        wants_history = valid & v.needs_history
-        if not (wants_consents.any() or wants_history.any()):
-            return None
         a = self.engine.shared.attempt
         since = a.at - self.lookback
+        has = self._seller_facts(a.seller, since)
+        wants_consents = valid & v.needs_consents & has["consents"]
+        wants_history = valid & v.needs_history & has["history"]
+        if not (wants_consents.any() or wants_history.any()):
+            return None
         with self.service.uow() as uow:
             consents = _keys(_consents(uow, numbers[wants_consents], a.seller))
             history = _keys(_history(uow, numbers[wants_history], a.seller, since))
@@ -302,6 +307,15 @@ class ScrubJob:
                 history=_history(uow, holders, a.seller, since),
                 reassigned=_reassigned(uow, holders),
             )
+
+    def _seller_facts(self, seller: str, since: datetime) -> dict[str, bool]:
+        if self._seller_has is None:
+            with self.service.uow() as uow:
+                self._seller_has = {
+                    "consents": uow.consents.any_for_seller(seller),
+                    "history": uow.history.any_for_seller(seller, since),
+                }
+        return self._seller_has
 
     def _count(self, masks: npt.NDArray[np.uint32]) -> None:
         tally = self.tally

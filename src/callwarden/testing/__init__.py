@@ -76,6 +76,10 @@ class MemoryConsents:
 
     rows: list[Consent] = field(default_factory=list)
 
+    def any_for_seller(self, seller: str) -> bool:
+        """Whether the seller holds any consent."""
+        return any(c.seller == seller for c in self.rows)
+
     def for_number(self, phone: int, seller: str) -> tuple[Consent, ...]:
         """Consents of a number to a seller."""
         return tuple(c for c in self.rows if c.phone == phone and c.seller == seller)
@@ -112,6 +116,10 @@ class MemoryHistory:
     """Call history in memory."""
 
     rows: list[PastAttempt] = field(default_factory=list)
+
+    def any_for_seller(self, seller: str, since: datetime) -> bool:
+        """Whether the seller made any attempt since ``since``."""
+        return any(a.seller == seller and a.at >= since for a in self.rows)
 
     def recent(self, phone: int, seller: str, since: datetime) -> tuple[PastAttempt, ...]:
         """Attempts since ``since``, oldest first."""

@@ -71,6 +71,11 @@ class SqlConsentRepository:
                 found.setdefault(row.phone, []).append(_consent(row))
         return {phone: tuple(items) for phone, items in found.items()}
 
+    def any_for_seller(self, seller: str) -> bool:
+        """Whether the seller holds any consent (stops at the first row)."""
+        query = select(ConsentRow.id).where(ConsentRow.seller == seller).limit(1)
+        return self.session.scalar(query) is not None
+
     def all_for_number(self, phone: int) -> tuple[Consent, ...]:
         """Every consent of a number to any seller."""
         rows = self.session.scalars(
@@ -200,6 +205,15 @@ class SqlAttemptHistory:
             for row in rows:
                 found.setdefault(row.phone, []).append(_attempt(row))
         return {phone: tuple(items) for phone, items in found.items()}
+
+    def any_for_seller(self, seller: str, since: datetime) -> bool:
+        """Whether the seller made any attempt at or after ``since`` (stops at the first)."""
+        query = (
+            select(AttemptRow.id)
+            .where(AttemptRow.seller == seller, AttemptRow.at >= since)
+            .limit(1)
+        )
+        return self.session.scalar(query) is not None
 
     def add(self, attempts: Sequence[PastAttempt], source: str) -> int:
         """Store attempts with bulk inserts of ``BULK_ROWS`` rows."""
