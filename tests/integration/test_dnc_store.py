@@ -280,3 +280,14 @@ def test_a_full_import_after_changes_counts_against_the_changed_list(tmp_path: P
     assert (info.added, info.removed) == (len(now - changed), len(changed - now))
     assert info.changes is None
     _model_check(store, now, np.concatenate([base, extra]))
+
+
+def test_hits_ask_only_the_given_states_lists(store: DncStore) -> None:
+    """A check names its candidate states; other states' lists are not asked."""
+    number = 2145550100
+    for name in ("national", "state:TX", "state:FL", "litigator"):
+        store.replace(name, np.array([number]), AT, SOURCE)
+    everything = frozenset({"national", "state:TX", "state:FL", "litigator"})
+    assert store.hits(number, "acme") == everything
+    assert store.hits(number, "acme", {"TX"}) == everything - {"state:FL"}
+    assert store.hits(number, "acme", set()) == frozenset({"national", "litigator"})

@@ -6,7 +6,7 @@ Implemented by ``storage`` and, in memory, by ``callwarden.testing``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,8 +36,13 @@ class Clock(Protocol):
 class DncLookup(Protocol):
     """Membership of numbers in the loaded do-not-call lists."""
 
-    def hits(self, national: int, seller: str) -> frozenset[str]:
-        """Names of the lists containing the number ("internal" for this seller's own list)."""
+    def hits(
+        self, national: int, seller: str, states: Collection[str] | None = None
+    ) -> frozenset[str]:
+        """Names of the lists containing the number ("internal" for this seller's own list).
+
+        With ``states``, only those states' lists are asked (the gate ignores the others).
+        """
         ...
 
     def contains_many(

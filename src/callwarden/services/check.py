@@ -113,7 +113,8 @@ class CheckService:
         number = self.gate.national(attempt.phone)
         if number is None:
             return _Prepared(attempt, None, frozenset(), None)
-        hits = self.dnc.hits(number, attempt.seller)
+        # Only the candidate states' lists can matter (the gate drops other states' hits).
+        hits = self.dnc.hits(number, attempt.seller, self.gate.states_of(number, attempt))
         prepared = self.gate.prepare(attempt, number, hits)
         return _Prepared(attempt, number, hits, prepared.needs, prepared)
 

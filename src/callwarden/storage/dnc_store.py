@@ -21,7 +21,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -128,12 +128,20 @@ class DncStore:
         view = self._snapshot().views.get(list_name)
         return view is not None and view.contains(number)
 
-    def hits(self, national: int, seller: str) -> frozenset[str]:
-        """The lists that contain the number, as the gate names them."""
+    def hits(
+        self, national: int, seller: str, states: Collection[str] | None = None
+    ) -> frozenset[str]:
+        """The lists that contain the number, as the gate names them.
+
+        With ``states``, state lists of other states are not asked (each is a lookup).
+        """
         own = f"internal:{seller}"
         found = set()
         for name, view in self._snapshot().views.items():
-            if name.startswith("internal:") and name != own:
+            if name.startswith("state:"):
+                if states is not None and name[6:] not in states:
+                    continue
+            elif name.startswith("internal:") and name != own:
                 continue
             if view.contains(national):
                 found.add("internal" if name == own else name)

@@ -6,7 +6,7 @@ against the same behaviour in the integration tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -45,11 +45,15 @@ class MemoryDnc:
     lists: dict[str, set[int]] = field(default_factory=dict)
     refreshed_at: dict[str, datetime] = field(default_factory=dict)
 
-    def hits(self, national: int, seller: str) -> frozenset[str]:
+    def hits(
+        self, national: int, seller: str, states: Collection[str] | None = None
+    ) -> frozenset[str]:
         """Lists containing the number (the seller's own internal list as "internal")."""
         found = set()
         for name, numbers in self.lists.items():
             if national not in numbers:
+                continue
+            if states is not None and name.startswith("state:") and name[6:] not in states:
                 continue
             if name.startswith("internal:"):
                 if name == f"internal:{seller}":

@@ -100,6 +100,10 @@ class Gate:
             self._places[key] = found
         return found
 
+    def states_of(self, number: int, attempt: Attempt) -> frozenset[str]:
+        """The states among a valid attempt's candidate jurisdictions."""
+        return frozenset(c.state for c in self._candidates(number, attempt) if c.state)
+
     def needs(self, attempt: Attempt, number: int, dnc_hits: frozenset[str]) -> FactNeeds:
         """Which stored facts the decision of a valid attempt can depend on."""
         return self.prepare(attempt, number, dnc_hits).needs
