@@ -83,6 +83,9 @@ def measure_gate(root: str, numbers: str, count: int) -> dict[str, Any]:
     facts = [_facts_for(gate, a, i, rules) for i, a in enumerate(attempts)]
     for attempt, fact in zip(attempts[:_DISTINCT], facts[:_DISTINCT], strict=True):  # warm up
         gate.decide(attempt, fact)
+    from callwarden.bootstrap import settle_heap
+
+    settle_heap()  # as `callwarden serve` does after start-up
     pairs = list(zip(attempts, facts, strict=True))
     samples, decisions = time_each(lambda pair: gate.decide(*pair), pairs)
     p50, p99 = percentiles_us(samples)
