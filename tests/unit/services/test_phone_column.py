@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from callwarden.core.gate.numbering import normalize
 from callwarden.errors import InvalidInput, InvalidPhoneNumber
@@ -125,3 +127,15 @@ def test_a_file_without_a_header_row_is_not_echoed_back() -> None:
     assert "2142345678" not in caught.value.message
     assert "…5678" in caught.value.message
     assert "2142345678" not in str(caught.value.details)
+
+
+_ALPHABET = "0123456789" * 4 + " ()-.+\\t/xX#٢２·\\x1c"
+
+
+@settings(max_examples=300, deadline=None)
+@example(["0"])  # digits only, fewer than ten bytes in all: this once crashed the scrub
+@example(["0X", None, ""])
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=_ALPHABET, max_size=45)), max_size=40))
+def test_any_text_normalizes_like_the_single_check(texts: list[str | None]) -> None:
+    """Random notations, separators, letters and non-ASCII digits: the single check's answer."""
+    assert phone_numbers(pa.array(texts, type=pa.string())).tolist() == [expected(t) for t in texts]
