@@ -198,11 +198,18 @@ class Gate:
         )
 
 
-def _relevant(facts: Facts, candidates: tuple[JurisdictionCandidate, ...]) -> Facts:
-    """The facts without list hits of states that are not candidates."""
-    hits = facts.dnc_hits
+def relevant_hits(
+    hits: frozenset[str], candidates: tuple[JurisdictionCandidate, ...]
+) -> frozenset[str]:
+    """The list hits without those of states that are not candidates."""
     if not any(h.startswith("state:") for h in hits):
-        return facts
+        return hits
     states = {c.state for c in candidates if c.state}
     relevant = frozenset(h for h in hits if not h.startswith("state:") or h[6:] in states)
-    return facts if relevant == hits else replace(facts, dnc_hits=relevant)
+    return hits if relevant == hits else relevant
+
+
+def _relevant(facts: Facts, candidates: tuple[JurisdictionCandidate, ...]) -> Facts:
+    """The facts without list hits of states that are not candidates."""
+    hits = relevant_hits(facts.dnc_hits, candidates)
+    return facts if hits is facts.dnc_hits else replace(facts, dnc_hits=hits)

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from callwarden.core.decision import Decision
 from callwarden.core.gate import _rows
 from callwarden.core.gate.context import Facts, SellerPolicy
-from callwarden.core.gate.gate import Gate, Prepared
+from callwarden.core.gate.gate import Gate, Prepared, relevant_hits
 from callwarden.core.gate.numbering import e164
 from callwarden.core.rules.model import AbandonmentRule
 
@@ -90,8 +90,7 @@ class DecisionMemo:
         tz = a.at.tzinfo
         zone: object = tz if isinstance(tz, ZoneInfo) else a.at.utcoffset()
         campaign = a.campaign if self._abandonment.across(ctx, a.at) else None
-        states = {c.state for c in ctx.candidates if c.state}
-        hits = frozenset(h for h in facts.dnc_hits if not h.startswith("state:") or h[6:] in states)
+        hits = relevant_hits(facts.dnc_hits, ctx.candidates)
         return (
             a.purpose,
             a.channel,
