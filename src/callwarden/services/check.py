@@ -78,7 +78,7 @@ class CheckService:
         """
         refreshed = self.dnc.refreshed()
         prepared = [self._prepare(attempt) for attempt in attempts]
-        reading = [p for p in prepared if p.needs is not None and _touches_db(p.needs, p.attempt)]
+        reading = [p for p in prepared if p.reads_db]
         decisions: list[Decision] = []
         with contextlib.ExitStack() as stack:
             work = _LazyUnitOfWork(self.uow, stack)
@@ -112,11 +112,13 @@ class CheckService:
     def _prepare(self, attempt: Attempt) -> _Prepared:
         number = self.gate.national(attempt.phone)
         if number is None:
-            return _Prepared(attempt, None, frozenset(), None)
+            return _Prepared(attempt, None, frozenset(), None, reads_db=False)
         # Only the candidate states' lists can matter (the gate drops other states' hits).
         hits = self.dnc.hits(number, attempt.seller, self.gate.states_of(number, attempt))
         prepared = self.gate.prepare(attempt, number, hits)
-        return _Prepared(attempt, number, hits, prepared.needs, prepared)
+        return _Prepared(
+            attempt, number, hits, prepared, reads_db=_touches_db(prepared.needs, attempt)
+        )
 
     def _facts(
         self,
@@ -125,9 +127,10 @@ class CheckService:
         item: _Prepared,
         refreshed: Mapping[str, datetime],
     ) -> tuple[Facts, SellerPolicy]:
-        attempt, number, hits, needs, _ = item
-        assert number is not None and needs is not None  # noqa: S101 - checked by the caller
-        if stored is None or not _touches_db(needs, attempt):
+        attempt, number, hits, prepared, reads_db = item
+        assert number is not None and prepared is not None  # noqa: S101 - checked by the caller
+        needs = prepared.needs
+        if stored is None or not reads_db:
             facts = Facts(dnc_hits=hits, list_refreshed=refreshed)
             return facts, SellerPolicy(litigator_blocks=self.litigator_blocks)
         states = {s for s in [self.gate.plan.lookup(number)[0]] if s}
@@ -188,8 +191,8 @@ class _Prepared(NamedTuple):
     attempt: Attempt
     number: int | None  # None: not a valid number
     hits: frozenset[str]
-    needs: FactNeeds | None  # None: not a valid number
-    prepared: Prepared | None = None  # None: not a valid number
+    prepared: Prepared | None  # None: not a valid number
+    reads_db: bool  # whether a fact its decision can depend on is stored
 
 
 #: From this many numbers of one seller on, a fact is read with one ``IN`` query per chunk
@@ -213,17 +216,18 @@ class _Stored:
     ) -> None:
         """Read consents, history and reassignments for the attempts that need them.
 
-        ``points`` reads one number at a time; ``uow`` (None when the batch is too small to
-        need it) reads many with ``IN`` queries.
+        ``prepared`` are the attempts that read the database; ``points`` reads one number at
+        a time, ``uow`` (None when the batch is too small to need it) many with ``IN`` queries.
         """
         self._points = points
         self._uow = uow
         consents: dict[str, set[int]] = {}
         history: dict[str, tuple[set[int], datetime]] = {}
         self._instants: list[datetime] = []
-        for attempt, number, _hits, needs, _ in prepared:
-            if number is None or needs is None or not _touches_db(needs, attempt):
+        for attempt, number, _hits, ready, _reads_db in prepared:
+            if number is None or ready is None:
                 continue
+            needs = ready.needs
             if needs.consents:
                 consents.setdefault(attempt.seller, set()).add(number)
             if needs.history:
