@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -152,11 +153,7 @@ def _digits_of(array: pa.Array) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.b
         ok &= array.is_valid().to_numpy(zero_copy_only=False)
     if not ok.any():  # (and the gathers below need at least ten digits)
         return numbers, ok
-    first = np.where(ok, ends - _TEN, 0)
-    value = np.zeros(n, dtype=np.int64)
-    for k in range(_TEN):  # ten gathers beat parsing text
-        value *= 10
-        value += digits[first + k]
+    value = _ten_gathers(digits, np.where(ok, ends - _TEN, 0))
     numbers[ok] = value[ok]
     return numbers, ok
 
@@ -179,14 +176,22 @@ def _ten_digits(
         ok &= digits.is_valid().to_numpy(zero_copy_only=False)
     if not ok.any():  # (and the gathers below need at least ten bytes)
         return np.full(n, -1, dtype=np.int64), ok
-    first = np.where(ok, starts + lengths - _TEN, 0)
-    numbers = np.zeros(n, dtype=np.int64)
-    for k in range(_TEN):  # ten gathers beat parsing text
-        numbers *= 10
-        numbers += data[first + k]
+    numbers = _ten_gathers(data, np.where(ok, starts + lengths - _TEN, 0))
     numbers -= ord("0") * 1_111_111_111
     numbers[~ok] = -1
     return numbers, ok
+
+
+def _ten_gathers(values: npt.NDArray[Any], first: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The ten-digit number whose digits are ``values[first]`` to ``values[first + 9]``.
+
+    Ten gathers beat parsing text.
+    """
+    numbers = np.zeros(first.size, dtype=np.int64)
+    for k in range(_TEN):
+        numbers *= 10
+        numbers += values[first + k]
+    return numbers
 
 
 def _listing(names: Sequence[str], most: int = 40) -> str:
