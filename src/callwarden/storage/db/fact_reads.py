@@ -5,8 +5,9 @@ its recent call history, a disconnection, the seller's list exemptions, a state'
 emergencies. Through an ORM session each read costs about 170 µs on SQLite and the session
 itself about 300 µs more; on the driver, a read costs under 10 µs and the transaction around
 them about 25 µs (figures from the development machine). So these few reads are written here
-in plain SQL, once for both databases, and the integration tests hold them to the
-repositories' answers on SQLite and PostgreSQL.
+in plain SQL, once for both databases; the rows become domain objects through the
+repositories' own builders, and the integration tests hold the answers to the repositories'
+on SQLite and PostgreSQL.
 
 Both databases store instants in UTC: PostgreSQL as ``timestamptz``, SQLite as text
 ``YYYY-MM-DD HH:MM:SS.ffffff`` (SQLAlchemy's format, which sorts as time does); JSON columns
@@ -19,20 +20,12 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
 
-from callwarden.core.types import (
-    Channel,
-    Consent,
-    ConsentKind,
-    EmergencyDeclaration,
-    Method,
-    Outcome,
-    PastAttempt,
-    Purpose,
-)
+from callwarden.core.types import Consent, EmergencyDeclaration, PastAttempt
+from callwarden.storage.db.repositories import attempt_of, consent_of, emergency_of
 
 _CONSENTS = (
     "SELECT phone, seller, kind, at, revoked_at, scope, evidence FROM consents"
@@ -48,6 +41,43 @@ _EMERGENCIES = (
     "SELECT state, zips, starts_at, ends_at, citation FROM emergencies"
     " WHERE state = ? AND starts_at <= ? AND ends_at > ? ORDER BY id"
 )
+
+
+class _ConsentRow(NamedTuple):
+    """A row of ``_CONSENTS`` with its instants and JSON read (for ``consent_of``)."""
+
+    phone: int
+    seller: str
+    kind: str
+    at: datetime
+    revoked_at: datetime | None
+    scope: str | None
+    evidence: Any
+
+
+class _AttemptRow(NamedTuple):
+    """A row of ``_RECENT`` with its instant read (for ``attempt_of``)."""
+
+    phone: int
+    at: datetime
+    seller: str
+    campaign: str
+    purpose: str
+    channel: str
+    method: str
+    outcome: str
+    connect_delay_s: float | None
+    ring_s: float | None
+
+
+class _EmergencyRow(NamedTuple):
+    """A row of ``_EMERGENCIES`` with its instants and JSON read (for ``emergency_of``)."""
+
+    state: str
+    zips: Any
+    starts_at: datetime
+    ends_at: datetime
+    citation: str
 
 
 class SqlFactReads:
@@ -96,33 +126,19 @@ class _Reads:
     def consents(self, phone: int, seller: str) -> tuple[Consent, ...]:
         """Every consent of a number to a seller, oldest first."""
         return tuple(
-            Consent(
-                phone=row[0],
-                seller=row[1],
-                kind=ConsentKind(row[2]),
-                at=self._instant(row[3]),
-                revoked_at=self._instant_or_none(row[4]),
-                scope=row[5],
-                evidence=dict(self._json(row[6]) or {}),
+            consent_of(
+                _ConsentRow(
+                    row[0], row[1], row[2], self._instant(row[3]),
+                    self._instant_or_none(row[4]), row[5], self._json(row[6]),
+                )
             )
             for row in self._rows(_CONSENTS, (phone, seller))
-        )
+        )  # fmt: skip
 
     def recent(self, phone: int, seller: str, since: datetime) -> tuple[PastAttempt, ...]:
         """Attempts to the number by the seller at or after ``since``, oldest first."""
         return tuple(
-            PastAttempt(
-                phone=row[0],
-                at=self._instant(row[1]),
-                seller=row[2],
-                campaign=row[3],
-                purpose=Purpose(row[4]),
-                channel=Channel(row[5]),
-                method=Method(row[6]),
-                outcome=Outcome(row[7]),
-                connect_delay_s=row[8],
-                ring_s=row[9],
-            )
+            attempt_of(_AttemptRow(row[0], self._instant(row[1]), *row[2:]))
             for row in self._rows(_RECENT, (phone, seller, self._param(since)))
         )
 
@@ -141,15 +157,14 @@ class _Reads:
         found: list[EmergencyDeclaration] = []
         for state in sorted(set(states)):
             found.extend(
-                EmergencyDeclaration(
-                    state=row[0],
-                    starts_at=self._instant(row[2]),
-                    ends_at=self._instant(row[3]),
-                    citation=row[4],
-                    zips=frozenset((self._json(row[1]) or {}).get("zips", [])),
+                emergency_of(
+                    _EmergencyRow(
+                        row[0], self._json(row[1]), self._instant(row[2]), self._instant(row[3]),
+                        row[4],
+                    )
                 )
                 for row in self._rows(_EMERGENCIES, (state, moment, moment))
-            )
+            )  # fmt: skip
         return tuple(found)
 
     # --- the two drivers' differences ------------------------------------------------------

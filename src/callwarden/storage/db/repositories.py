@@ -53,7 +53,7 @@ class SqlConsentRepository:
             .where(ConsentRow.phone == phone, ConsentRow.seller == seller)
             .order_by(ConsentRow.at, ConsentRow.id)
         )
-        return tuple(_consent(r) for r in rows)
+        return tuple(consent_of(r) for r in rows)
 
     def consents_for_numbers(
         self, phones: npt.NDArray[np.int64], seller: str
@@ -68,7 +68,7 @@ class SqlConsentRepository:
                 .order_by(ConsentRow.phone, ConsentRow.at, ConsentRow.id)
             )
             for row in rows:
-                found.setdefault(row.phone, []).append(_consent(row))
+                found.setdefault(row.phone, []).append(consent_of(row))
         return {phone: tuple(items) for phone, items in found.items()}
 
     def any_for_seller(self, seller: str) -> bool:
@@ -81,7 +81,7 @@ class SqlConsentRepository:
         rows = self.session.scalars(
             select(ConsentRow).where(ConsentRow.phone == phone).order_by(ConsentRow.at)
         )
-        return tuple(_consent(r) for r in rows)
+        return tuple(consent_of(r) for r in rows)
 
     def add(self, consents: Iterable[Consent]) -> int:
         """Store consents with bulk inserts of ``BULK_ROWS`` rows."""
@@ -161,8 +161,8 @@ _CONSENT_COLUMNS = (
 )
 
 
-def _consent(row: Any) -> Consent:
-    """A Consent from an entity or a row of ``_CONSENT_COLUMNS``."""
+def consent_of(row: Any) -> Consent:
+    """A Consent from an entity or a row of ``_CONSENT_COLUMNS`` (aware datetimes)."""
     return Consent(
         phone=row.phone,
         seller=row.seller,
@@ -188,7 +188,7 @@ class SqlAttemptHistory:
             .where(AttemptRow.phone == phone, AttemptRow.seller == seller, AttemptRow.at >= since)
             .order_by(AttemptRow.at, AttemptRow.id)
         )
-        return tuple(_attempt(r) for r in rows)
+        return tuple(attempt_of(r) for r in rows)
 
     def recent_for_numbers(
         self, phones: npt.NDArray[np.int64], seller: str, since: datetime
@@ -203,7 +203,7 @@ class SqlAttemptHistory:
                 .order_by(AttemptRow.phone, AttemptRow.at, AttemptRow.id)
             )
             for row in rows:
-                found.setdefault(row.phone, []).append(_attempt(row))
+                found.setdefault(row.phone, []).append(attempt_of(row))
         return {phone: tuple(items) for phone, items in found.items()}
 
     def any_for_seller(self, seller: str, since: datetime) -> bool:
@@ -343,8 +343,8 @@ _ATTEMPT_COLUMNS = (
 )
 
 
-def _attempt(row: Any) -> PastAttempt:
-    """A PastAttempt from an entity or a row of ``_ATTEMPT_COLUMNS``."""
+def attempt_of(row: Any) -> PastAttempt:
+    """A PastAttempt from an entity or a row of ``_ATTEMPT_COLUMNS`` (aware datetimes)."""
     return PastAttempt(
         phone=row.phone,
         at=row.at,
@@ -445,12 +445,12 @@ class SqlEmergencies:
                 EmergencyRow.ends_at > at,
             )
         )
-        return tuple(_emergency(r) for r in rows)
+        return tuple(emergency_of(r) for r in rows)
 
     def all(self) -> tuple[EmergencyDeclaration, ...]:
         """Every declaration, newest first."""
         rows = self.session.scalars(select(EmergencyRow).order_by(EmergencyRow.starts_at.desc()))
-        return tuple(_emergency(r) for r in rows)
+        return tuple(emergency_of(r) for r in rows)
 
     def add(self, declaration: EmergencyDeclaration) -> None:
         """Store a declaration."""
@@ -466,7 +466,8 @@ class SqlEmergencies:
         )
 
 
-def _emergency(row: EmergencyRow) -> EmergencyDeclaration:
+def emergency_of(row: Any) -> EmergencyDeclaration:
+    """An EmergencyDeclaration from an entity or a row with the same fields."""
     return EmergencyDeclaration(
         state=row.state,
         starts_at=row.starts_at,
