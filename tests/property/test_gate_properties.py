@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from callwarden.core.decision import CLOCK_CODES
+from callwarden.core.gate.checks import default_checks
 from callwarden.core.gate.gate import Gate
 from callwarden.core.gate.numbering import normalize
 from strategies import ADDRESSES, attempts, clock_facts, facts
@@ -63,3 +64,28 @@ def test_equal_inputs_give_equal_decisions(gate: Gate, case) -> None:
     second = gate.decide(copy.deepcopy(attempt), copy.deepcopy(known))
     assert first == second
     assert first.to_dict() == second.to_dict()
+
+
+@st.composite
+def clustered(draw: st.DrawFn):  # type: ignore[no-untyped-def]
+    """Attempts within a day of one another, in any order, each with its own facts.
+
+    Close instants and repeated places and kinds are what the gate's memos (earliest open
+    instants, rows in scope, reasons) are reused for.
+    """
+    base = draw(cases())[0].at
+    out = []
+    for _ in range(draw(st.integers(2, 12))):
+        attempt, known = draw(cases(clock_only=draw(st.booleans())))
+        moved = replace(attempt, at=base + timedelta(minutes=draw(st.integers(-720, 720))))
+        out.append((moved, known))
+    return out
+
+
+@SETTINGS
+@given(sequence=clustered())
+def test_a_warm_gate_decides_as_a_fresh_one(gate: Gate, sequence) -> None:
+    """Whatever a gate remembers from earlier attempts, its decisions are those of a new gate."""
+    for attempt, known in sequence:
+        fresh = Gate(plan=gate.plan, rules=gate.rules, checks=default_checks())
+        assert gate.decide(attempt, known) == fresh.decide(attempt, known)

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
 from callwarden.core.gate._rows import utc
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import FEDERAL, EbrRule
+from callwarden.core.rules.ruleset import RuleSet
 from callwarden.core.types import Consent, ConsentKind
 
 EBR_KINDS = frozenset({ConsentKind.EBR_PURCHASE, ConsentKind.EBR_INQUIRY})
@@ -66,7 +67,7 @@ def usable(
     ``jurisdiction`` is that of the rule asking: a state rule measures an established
     business relationship by the state's EBR rule where it has one, else by the federal one.
     """
-    if not kinds:
+    if not kinds or not ctx.facts.consents:
         return []
     at = utc(instant)
     ebr = ebr_rule(ctx, jurisdiction, at) if kinds & EBR_KINDS else None
@@ -82,12 +83,27 @@ def usable(
 
 def ebr_rule(ctx: CheckContext, jurisdiction: str, instant: datetime) -> EbrRule | None:
     """The EBR rule in force for a rule of ``jurisdiction``: the state's own, else federal."""
+    global _EBR_MEMO  # noqa: PLW0603 - one memo per rule set, started over with another
+    day = utc(instant).date()
+    known, memo = _EBR_MEMO
+    if known is not ctx.rules or len(memo) > _EBR_LIMIT:
+        memo = {}
+        _EBR_MEMO = (ctx.rules, memo)
+    key = (jurisdiction, day)
+    if key in memo:
+        return memo[key]
     state = None if jurisdiction == FEDERAL else jurisdiction.removeprefix("US-")
-    rows: list[EbrRule] = ctx.rules.rows("ebr", [state], utc(instant).date())
+    rows: list[EbrRule] = ctx.rules.rows("ebr", [state], day)
     own = [r for r in rows if r.meta.jurisdiction == jurisdiction]
     federal = [r for r in rows if r.meta.jurisdiction == FEDERAL]
     found = own or federal
-    return found[0] if found else None
+    memo[key] = found[0] if found else None
+    return memo[key]
+
+
+#: The EBR rule per (jurisdiction, UTC day), for the last rule set asked about.
+_EBR_MEMO: tuple[RuleSet | None, dict[tuple[str, date], EbrRule | None]] = (None, {})
+_EBR_LIMIT = 4096
 
 
 def predates_reassignment(ctx: CheckContext, consent: Consent, instant: datetime) -> bool:

@@ -8,6 +8,7 @@ data. Every candidate time zone must be inside every window that covers the atte
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from callwarden.core.decision import Reason, ReasonCode
 from callwarden.core.gate import _rows
@@ -30,6 +31,9 @@ class CallingHoursCheck:
         """Start with an empty memo of the calling-window rows."""
         self._rows: _rows.Applicable[CallingWindowRule] = _rows.Applicable("calling_windows")
         self._hours: tuple[RuleSet | None, dict[tuple[object, ...], _Hours]] = (None, {})
+        self._earliest: tuple[
+            RuleSet | None, dict[tuple[object, ...], tuple[datetime, datetime]]
+        ] = (None, {})
 
     def __call__(self, ctx: CheckContext) -> list[Reason]:
         """Reasons for each (rule, zone) whose window the attempt's local time misses."""
@@ -43,36 +47,71 @@ class CallingHoursCheck:
                 and (hours[1] is None or local.time() < hours[1])
             ):
                 continue  # inside every window: no rule to name
+            now, weekday = local.time(), local.weekday()
             for rule in self._rows.at(ctx, cand.state, day):
-                window = _window_for(rule, local.weekday())
-                if window is None or window.start <= local.time() < window.end:
+                window = _window_for(rule, weekday)
+                if window is None or window.start <= now < window.end:
                     continue
                 where = cand.state or cand.tz
                 out.append(
                     reason(
                         ReasonCode.OUTSIDE_CALLING_HOURS,
                         rule.meta,
-                        f"{local:%a %H:%M} in {cand.tz} ({where}) is outside "
-                        f"{window.start:%H:%M}-{window.end:%H:%M}",
+                        f"{_WEEKDAYS[weekday]} {now.hour:02d}:{now.minute:02d} in {cand.tz} "
+                        f"({where}) is outside {_span(window)}",
                     )
                 )
         return out
 
     def earliest(self, ctx: CheckContext, instant: datetime) -> datetime | None:
         """The first instant at or after ``instant`` inside every window in every zone."""
-        current = instant
-        for _ in range(64):
-            moved = current
-            for cand in ctx.candidates:
-                nxt = self._next_open(ctx, cand.state, cand.tz, moved)
-                if nxt is None:
-                    return None
-                moved = max(moved, nxt)
-            if moved == current:
-                return current
-            if moved - instant > HORIZON:
+        cands = ctx.candidates
+        if not cands:
+            return instant
+        key = (cands, *_scope(ctx))
+        at = _rows.utc(instant)
+        known = self._memo(ctx.rules).get(key)
+        if known is not None and known[0] <= at <= known[1]:
+            return known[1].astimezone(instant.tzinfo)
+        found = self._search(ctx, instant)
+        if found is not None:
+            self._memo(ctx.rules)[key] = (at, _rows.utc(found))
+        return found
+
+    def _memo(self, rules: RuleSet) -> dict[tuple[object, ...], tuple[datetime, datetime]]:
+        """The last search per candidates and scope: (asked at, found), both in UTC.
+
+        Whether an instant is inside every window depends only on the candidates, the scope
+        and the rule set. If nothing in ``[asked, found)`` is, and ``found`` is, then the
+        first such instant at or after any instant in ``[asked, found]`` is ``found``.
+        """
+        known, memo = self._earliest
+        if known is not rules or len(memo) > _rows.Applicable.LIMIT:
+            memo = {}
+            self._earliest = (rules, memo)
+        return memo
+
+    def _search(self, ctx: CheckContext, instant: datetime) -> datetime | None:
+        """The first instant every candidate's windows allow, searched afresh.
+
+        Candidates are asked in turn at the latest instant found so far, until every one in
+        a row has allowed the instant it was asked about.
+        """
+        cands = ctx.candidates
+        current, agreed = instant, 0
+        for step in range(64 * len(cands)):
+            cand = cands[step % len(cands)]
+            found = self._next_open(ctx, cand.state, cand.tz, current)
+            if found is None:
                 return None
-            current = moved
+            if found > current:
+                if found - instant > HORIZON:
+                    return None
+                current, agreed = found, 1
+            else:
+                agreed += 1
+            if agreed == len(cands):
+                return current
         return None
 
     def _next_open(
@@ -115,6 +154,16 @@ class CallingHoursCheck:
         found = None if hi is not None and lo >= hi else (lo, hi)
         memo[key] = found
         return found
+
+
+#: ``%a`` in the C locale, without strftime on the hot path.
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@lru_cache(maxsize=256)
+def _span(window: DayWindow) -> str:
+    """``HH:MM-HH:MM`` of a window (formatted once per window)."""
+    return f"{window.start:%H:%M}-{window.end:%H:%M}"
 
 
 def _window_for(rule: CallingWindowRule, weekday: int) -> DayWindow | None:

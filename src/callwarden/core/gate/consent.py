@@ -21,6 +21,7 @@ from callwarden.core.gate._consents import describe, given, usable
 from callwarden.core.gate.check import reason
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import ConsentRule
+from callwarden.core.rules.ruleset import RuleSet
 from callwarden.core.types import Channel, Consent, LineType, Method, Purpose
 
 
@@ -32,6 +33,7 @@ class ConsentCheck:
     def __init__(self) -> None:
         """Start with an empty memo of the consent rows."""
         self._rows: _rows.Applicable[ConsentRule] = _rows.Applicable("consent")
+        self._reasons: tuple[RuleSet | None, dict[tuple[object, ...], Reason]] = (None, {})
 
     def __call__(self, ctx: CheckContext) -> list[Reason]:
         """One reason per applicable consent rule that no usable consent satisfies."""
@@ -50,12 +52,25 @@ class ConsentCheck:
                 )
                 out.append(reason(ReasonCode.CONSENT_REVOKED, rule.meta, message))
                 continue
+            out.append(self._none_in_force(ctx, rule))
+        return out
+
+    def _none_in_force(self, ctx: CheckContext, rule: ConsentRule) -> Reason:
+        """The NO_CONSENT reason of a rule, the same for every attempt of a seller and kind."""
+        a = ctx.attempt
+        key = (rule.meta.id, a.seller, a.purpose, a.method, a.channel, a.line_type)
+        known, memo = self._reasons
+        if known is not ctx.rules or len(memo) > _rows.Applicable.LIMIT:
+            memo = {}
+            self._reasons = (ctx.rules, memo)
+        found = memo.get(key)
+        if found is None:
             message = (
                 f"this {_what(ctx)} needs {describe(rule.accepted)} to seller "
-                f"{ctx.attempt.seller}, and none is in force"
+                f"{a.seller}, and none is in force"
             )
-            out.append(reason(ReasonCode.NO_CONSENT, rule.meta, message))
-        return out
+            found = memo[key] = reason(ReasonCode.NO_CONSENT, rule.meta, message)
+        return found
 
 
 def _revoked(consent: Consent, ctx: CheckContext) -> bool:

@@ -78,17 +78,29 @@ class CheckContext:
         return frozenset(c.state for c in self.candidates if c.state)
 
     def at(self, instant: datetime) -> CheckContext:
-        """The same context with the attempt moved to another instant."""
-        from dataclasses import replace  # noqa: PLC0415 - rarely used, keeps the hot path lean
+        """The same context with the attempt moved to another instant.
 
-        return CheckContext(
-            attempt=replace(self.attempt, at=instant),
+        What the checks memoized depends on the candidates' local dates and the attempt's
+        scope; when every local date is unchanged, the moved context starts with it.
+        """
+        local_times = tuple(instant.astimezone(_zone(c.tz)) for c in self.candidates)
+        moved = CheckContext(
+            attempt=self.attempt.at_instant(instant),
             national=self.national,
             candidates=self.candidates,
             rules=self.rules,
             facts=self.facts,
             policy=self.policy,
+            local_times=local_times,
         )
+        own = self.local_times
+        if (
+            self.memo
+            and own
+            and all(a.date() == b.date() for a, b in zip(own, local_times, strict=True))
+        ):
+            moved.memo.update(self.memo)
+        return moved
 
 
 @lru_cache(maxsize=64)

@@ -18,7 +18,7 @@ states, the seller's own list (47 CFR 64.1200(d)), and the seller's known-litiga
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from callwarden.core.decision import Reason, ReasonCode
 from callwarden.core.gate import _rows
@@ -43,10 +43,12 @@ class DncCheck:
         """Reasons for each list the number is on (unexempted) and each stale or missing list."""
         rows = self._rows.across(ctx, ctx.attempt.at)
         out: list[Reason] = []
+        if ctx.facts.dnc_hits:
+            for row in rows:
+                out.extend(_hit(ctx, row))
+        age_of = _Ages(ctx)
         for row in rows:
-            out.extend(_hit(ctx, row))
-        for row in rows:
-            out.extend(_stale(ctx, row))
+            out.extend(_stale(ctx, row, age_of))
         return out
 
     def notes(self, ctx: CheckContext) -> list[str]:
@@ -93,7 +95,19 @@ def _hit(ctx: CheckContext, row: DncListRule) -> list[Reason]:
     return [reason(code, row.meta, message)]
 
 
-def _stale(ctx: CheckContext, row: DncListRule) -> list[Reason]:
+class _Ages:
+    """How long before the attempt each list was refreshed (the attempt's UTC instant once)."""
+
+    __slots__ = ("at",)
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.at = _rows.utc(ctx.attempt.at)
+
+    def __call__(self, refreshed: datetime) -> timedelta:
+        return self.at - _rows.utc(refreshed)
+
+
+def _stale(ctx: CheckContext, row: DncListRule, age_of: _Ages) -> list[Reason]:
     name = row.list_name
     if not _exemptible(name) or name in ctx.policy.exempt_lists:
         return []
@@ -103,7 +117,7 @@ def _stale(ctx: CheckContext, row: DncListRule) -> list[Reason]:
         return [reason(ReasonCode.DNC_DATA_STALE, row.meta, message)]
     if row.max_age_days is None:
         return []
-    age = _rows.utc(ctx.attempt.at) - _rows.utc(refreshed)
+    age = age_of(refreshed)
     if age <= timedelta(days=row.max_age_days):
         return []
     message = (

@@ -60,10 +60,16 @@ class FrequencyCheck:
     def _limits(self, ctx: CheckContext, at: datetime) -> list[tuple[FrequencyCapRule, _Limit]]:
         """Every limit reached at ``at``, per candidate zone and applicable rule."""
         out: list[tuple[FrequencyCapRule, _Limit]] = []
+        if not ctx.facts.history:
+            return out  # no call counted: every cap allows at least one, no quiet period
+        counted: dict[str, tuple[list[datetime], list[datetime]]] = {}  # per rule id
         for cand, local in zip(ctx.candidates, ctx.locals_at(at), strict=True):
             day = local.date()
             for rule in self._rows.at(ctx, cand.state, day):
-                calls, talks = _history(ctx, rule, at)
+                found = counted.get(rule.meta.id)
+                if found is None:
+                    found = counted[rule.meta.id] = _history(ctx, rule, at)
+                calls, talks = found
                 cap = _cap(ctx, rule, cand.tz, at, calls)
                 quiet = _quiet(rule, cand.tz, at, talks)
                 out.extend((rule, limit) for limit in (cap, quiet) if limit is not None)
@@ -98,17 +104,21 @@ def _history(
 def _cap(
     ctx: CheckContext, rule: FrequencyCapRule, tz: str, at: datetime, calls: list[datetime]
 ) -> _Limit | None:
+    if len(calls) < rule.max_attempts:
+        return None  # fewer calls in all than the cap, whatever the window
     days = rule.window_days or 1
     if rule.window_hours is not None:
         window = timedelta(hours=rule.window_hours)
         inside = [t for t in calls if at - window < t]
-        span = f"the last {rule.window_hours} hours"
     else:
         first = _local_date(at, tz) - timedelta(days=days - 1)
         inside = [t for t in calls if _local_date(t, tz) >= first]
-        span = f"the {days} days {first:%Y-%m-%d} to {_local_date(at, tz):%Y-%m-%d} in {tz}"
     if len(inside) < rule.max_attempts:
         return None
+    if rule.window_hours is not None:
+        span = f"the last {rule.window_hours} hours"
+    else:
+        span = f"the {days} days {first:%Y-%m-%d} to {_local_date(at, tz):%Y-%m-%d} in {tz}"
     oldest = inside[len(inside) - rule.max_attempts]  # the call that must leave the window
     if rule.window_hours is not None:
         free_at = oldest + timedelta(hours=rule.window_hours)

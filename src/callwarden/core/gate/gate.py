@@ -160,24 +160,31 @@ class Gate:
         return reasons
 
     def _next_allowed(self, ctx: CheckContext) -> datetime | None:
-        """Fixpoint over the clock checks: move forward until all of them allow."""
+        """Fixpoint over the clock checks: move forward until all of them allow.
+
+        The checks are asked in turn, each at the latest instant found so far; the search
+        ends when every clock check in a row has answered the instant it was asked about
+        (a check is not asked again about an instant it already allowed).
+        """
         start = ctx.attempt.at
         current = start
-        for _ in range(256):
-            moved = current
-            for check in self._clock_checks:
-                found = check.earliest(ctx, moved)
-                if found is None:
-                    return None
-                moved = max(moved, found)
-            if moved - start > HORIZON:
+        checks = self._clock_checks
+        agreed = 0
+        for step in range(256 * len(checks)):
+            found = checks[step % len(checks)].earliest(ctx, current)
+            if found is None:
                 return None
-            if moved == current:
-                # Every clock check allows ``current`` (its earliest is ``current``); the
-                # others may not (a list goes stale, a consent is revoked meanwhile).
+            if found > current:
+                if found - start > HORIZON:
+                    return None
+                current, agreed = found, 1
+            else:
+                agreed += 1
+            if agreed == len(checks):
+                # Every clock check allows ``current``; the others may not (a list goes
+                # stale, a consent is revoked meanwhile).
                 later = ctx.at(current)
                 return current if not self._run(later, self._other_checks) else None
-            current = moved
         return None
 
     def _invalid(self, attempt: Attempt) -> Decision:

@@ -1,0 +1,84 @@
+"""What the gate remembers between attempts never changes an answer.
+
+The calling-hours check remembers its last search per candidates and scope; a context moved
+to a later instant keeps the rows in scope only when every candidate's local date is the
+same. Each test asks in the order that would expose a memo applied too widely.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tests.unit.core.gate.conftest import TESTDATA, make_attempt
+
+from callwarden.core.decision import ReasonCode
+from callwarden.core.gate.calling_hours import CallingHoursCheck
+from callwarden.core.gate.checks import default_checks
+from callwarden.core.gate.context import Facts
+from callwarden.core.gate.gate import Gate
+from callwarden.core.gate.numbering import NumberingPlan
+from callwarden.storage.rule_files import load_rule_set
+
+NY = "2122345678"
+FL = "3052345678"  # Miami
+
+
+def test_earliest_open_instant_is_the_same_warm_or_fresh(context) -> None:
+    """Asked late, then inside the closed night, then earlier in the open day before."""
+    warm = CallingHoursCheck()
+    asks = [
+        "2026-07-07T23:00:00-04:00",  # closed: opens 08:00 tomorrow
+        "2026-07-08T07:00:00-04:00",  # inside that night: the same answer
+        "2026-07-07T12:00:00-04:00",  # before the night, open: itself
+        "2026-07-07T07:00:00-04:00",  # before the night, closed: 08:00 that day
+        "2026-07-08T08:00:00-04:00",  # the opening itself
+        "2026-07-08T21:30:00-04:00",  # after it, closed again: 08:00 the day after
+    ]
+    expected = [
+        "2026-07-08T08:00:00-04:00",
+        "2026-07-08T08:00:00-04:00",
+        "2026-07-07T12:00:00-04:00",
+        "2026-07-07T08:00:00-04:00",
+        "2026-07-08T08:00:00-04:00",
+        "2026-07-09T08:00:00-04:00",
+    ]
+    for at, want in zip(asks, expected, strict=True):
+        ctx = context(NY, at)
+        fresh = CallingHoursCheck().earliest(ctx, ctx.attempt.at)
+        assert warm.earliest(ctx, ctx.attempt.at) == fresh == datetime.fromisoformat(want)
+
+
+def test_the_search_answers_in_the_asking_instants_offset(context) -> None:
+    """A remembered answer is written in the offset of the instant asked about."""
+    check = CallingHoursCheck()
+    first = context(NY, "2026-07-07T23:00:00-04:00")
+    check.earliest(first, first.attempt.at)
+    second = context(NY, "2026-07-08T04:00:00+00:00")
+    found = check.earliest(second, second.attempt.at)
+    assert found == datetime(2026, 7, 8, 12, tzinfo=UTC)
+    assert found is not None
+    assert found.utcoffset() == timedelta(0)
+
+
+def test_rows_of_the_next_local_day_are_read_for_it(plan: NumberingPlan, tmp_path: Path) -> None:
+    """A list that comes into force overnight is checked at next_allowed_at.
+
+    The Florida list takes effect on 2026-07-08 in this copy of the test rules and was never
+    imported. At 22:00 on the 7th only the clock is in the way; at 08:00 on the 8th the
+    list is in force and missing, so waiting does not help.
+    """
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(TESTDATA, rules_dir)
+    path = rules_dir / "dnc_lists.toml"
+    text = path.read_text()
+    assert "effective_from = 1987-10-01" in text
+    path.write_text(text.replace("effective_from = 1987-10-01", "effective_from = 2026-07-08"))
+    gate = Gate(plan=plan, rules=load_rule_set(rules_dir), checks=default_checks())
+    facts = Facts(list_refreshed={"national": datetime(2026, 7, 1, tzinfo=UTC)})
+    evening = gate.decide(make_attempt(FL, "2026-07-07T22:00:00-04:00"), facts)
+    assert {r.code for r in evening.reasons} == {ReasonCode.OUTSIDE_CALLING_HOURS}
+    assert evening.next_allowed_at is None
+    morning = gate.decide(make_attempt(FL, "2026-07-08T08:00:00-04:00"), facts)
+    assert ReasonCode.DNC_DATA_STALE in {r.code for r in morning.reasons}
