@@ -126,6 +126,38 @@ def _places_key(ctx: CheckContext, instant: datetime) -> tuple[object, ...]:
 _PLACES = "places"
 
 
+class EarliestMemo:
+    """A clock check's last search per key: (asked at, found), both in UTC.
+
+    For a key that fixes which instants the check allows (candidates, scope, rule set, and
+    whatever facts it reads), if none in ``[asked, found)`` is allowed and ``found`` is, then
+    the first allowed instant at or after any instant in ``[asked, found]`` is ``found``.
+    Bounded; starts over with another rule set.
+    """
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._state: tuple[RuleSet | None, dict[object, tuple[datetime, datetime]]] = (None, {})
+
+    def get(self, rules: RuleSet, key: object, instant: datetime) -> datetime | None:
+        """The remembered answer for ``instant`` (in its offset), or None when unknown."""
+        known = self._memo(rules).get(key)
+        if known is None or not known[0] <= utc(instant) <= known[1]:
+            return None
+        return known[1].astimezone(instant.tzinfo)
+
+    def put(self, rules: RuleSet, key: object, instant: datetime, found: datetime) -> None:
+        """Remember that the search from ``instant`` found ``found``."""
+        self._memo(rules)[key] = (utc(instant), utc(found))
+
+    def _memo(self, rules: RuleSet) -> dict[object, tuple[datetime, datetime]]:
+        known, memo = self._state
+        if known is not rules or len(memo) > Applicable.LIMIT:
+            memo = {}
+            self._state = (rules, memo)
+        return memo
+
+
 def local_midnight(day: date, tz: str) -> datetime:
     """The first instant of a local calendar day, in UTC."""
     return datetime.combine(day, time(0), zone(tz)).astimezone(UTC)

@@ -31,9 +31,9 @@ class CallingHoursCheck:
         """Start with an empty memo of the calling-window rows."""
         self._rows: _rows.Applicable[CallingWindowRule] = _rows.Applicable("calling_windows")
         self._hours: tuple[RuleSet | None, dict[tuple[object, ...], _Hours]] = (None, {})
-        self._earliest: tuple[
-            RuleSet | None, dict[tuple[object, ...], tuple[datetime, datetime]]
-        ] = (None, {})
+        #: Whether an instant is inside every window depends only on the candidates, the
+        #: scope and the rule set: the last search per candidates and scope is remembered.
+        self._earliest = _rows.EarliestMemo()
 
     def __call__(self, ctx: CheckContext) -> list[Reason]:
         """Reasons for each (rule, zone) whose window the attempt's local time misses."""
@@ -69,27 +69,13 @@ class CallingHoursCheck:
         if not cands:
             return instant
         key = (cands, *_scope(ctx))
-        at = _rows.utc(instant)
-        known = self._memo(ctx.rules).get(key)
-        if known is not None and known[0] <= at <= known[1]:
-            return known[1].astimezone(instant.tzinfo)
+        known = self._earliest.get(ctx.rules, key, instant)
+        if known is not None:
+            return known
         found = self._search(ctx, instant)
         if found is not None:
-            self._memo(ctx.rules)[key] = (at, _rows.utc(found))
+            self._earliest.put(ctx.rules, key, instant, found)
         return found
-
-    def _memo(self, rules: RuleSet) -> dict[tuple[object, ...], tuple[datetime, datetime]]:
-        """The last search per candidates and scope: (asked at, found), both in UTC.
-
-        Whether an instant is inside every window depends only on the candidates, the scope
-        and the rule set. If nothing in ``[asked, found)`` is, and ``found`` is, then the
-        first such instant at or after any instant in ``[asked, found]`` is ``found``.
-        """
-        known, memo = self._earliest
-        if known is not rules or len(memo) > _rows.Applicable.LIMIT:
-            memo = {}
-            self._earliest = (rules, memo)
-        return memo
 
     def _search(self, ctx: CheckContext, instant: datetime) -> datetime | None:
         """The first instant every candidate's windows allow, searched afresh.

@@ -40,6 +40,9 @@ class RestrictedDaysCheck:
     def __init__(self) -> None:
         """Start with an empty memo of the restricted-day rows."""
         self._rows: _rows.Applicable[RestrictedDayRule] = _rows.Applicable("restricted_days")
+        #: Without consents, whether a day is banned depends only on the candidates, the
+        #: scope and the rule set: the last search per candidates and scope is remembered.
+        self._earliest = _rows.EarliestMemo()
 
     def __call__(self, ctx: CheckContext) -> list[Reason]:
         """One reason per (rule, candidate zone) whose ban covers the local date."""
@@ -54,6 +57,20 @@ class RestrictedDaysCheck:
 
     def earliest(self, ctx: CheckContext, instant: datetime) -> datetime | None:
         """The first instant at or after ``instant`` on an unrestricted day in every zone."""
+        if ctx.facts.consents:  # a ban may be lifted by a consent, in force for a while
+            return self._search(ctx, instant)
+        a = ctx.attempt
+        key = (ctx.candidates, a.purpose, a.channel, a.method, a.line_type)
+        known = self._earliest.get(ctx.rules, key, instant)
+        if known is not None:
+            return known
+        found = self._search(ctx, instant)
+        if found is not None:
+            self._earliest.put(ctx.rules, key, instant, found)
+        return found
+
+    def _search(self, ctx: CheckContext, instant: datetime) -> datetime | None:
+        """The first free instant of every candidate, searched afresh."""
         current = _rows.utc(instant)
         for _ in range(64):
             moved = current

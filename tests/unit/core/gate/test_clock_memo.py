@@ -1,8 +1,8 @@
 """What the gate remembers between attempts never changes an answer.
 
-The calling-hours check remembers its last search per candidates and scope; a context moved
-to a later instant keeps the rows in scope only when every candidate's local date is the
-same. Each test asks in the order that would expose a memo applied too widely.
+The calling-hours and restricted-days checks remember their last search per candidates and
+scope; a context moved to a later instant keeps the rows in scope only when every candidate's
+local date is the same. Each test asks in the order that would expose a memo applied too widely.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from callwarden.core.gate.checks import default_checks
 from callwarden.core.gate.context import Facts
 from callwarden.core.gate.gate import Gate
 from callwarden.core.gate.numbering import NumberingPlan
+from callwarden.core.gate.restricted_days import RestrictedDaysCheck
 from callwarden.storage.rule_files import load_rule_set
 
 NY = "2122345678"
 FL = "3052345678"  # Miami
+RI = "4012345678"  # Providence
 
 
 def test_earliest_open_instant_is_the_same_warm_or_fresh(context) -> None:
@@ -82,3 +84,18 @@ def test_rows_of_the_next_local_day_are_read_for_it(plan: NumberingPlan, tmp_pat
     assert evening.next_allowed_at is None
     morning = gate.decide(make_attempt(FL, "2026-07-08T08:00:00-04:00"), facts)
     assert ReasonCode.DNC_DATA_STALE in {r.code for r in morning.reasons}
+
+
+def test_earliest_free_day_is_the_same_warm_or_fresh(context) -> None:
+    """Rhode Island bans Sundays: asked on the Sunday, then on the Saturday before it."""
+    warm = RestrictedDaysCheck()
+    asks = [
+        ("2026-07-12T10:00:00-04:00", "2026-07-13T00:00:00-04:00"),  # Sunday: Monday 00:00
+        ("2026-07-12T23:59:00-04:00", "2026-07-13T00:00:00-04:00"),  # later that Sunday
+        ("2026-07-11T12:00:00-04:00", "2026-07-11T12:00:00-04:00"),  # the Saturday: itself
+        ("2026-07-13T09:00:00-04:00", "2026-07-13T09:00:00-04:00"),  # the Monday: itself
+    ]
+    for at, want in asks:
+        ctx = context(RI, at)
+        fresh = RestrictedDaysCheck().earliest(ctx, ctx.attempt.at)
+        assert warm.earliest(ctx, ctx.attempt.at) == fresh == datetime.fromisoformat(want)
