@@ -9,8 +9,10 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callwarden.core.decision import CLOCK_CODES
+from callwarden.core.decision import CLOCK_CODES, Reason
+from callwarden.core.gate.check import Check, ClockCheck, NotingCheck, SteadyCheck
 from callwarden.core.gate.checks import default_checks
+from callwarden.core.gate.context import CheckContext
 from callwarden.core.gate.gate import Gate
 from callwarden.core.gate.numbering import normalize
 from strategies import ADDRESSES, attempts, clock_facts, facts
@@ -89,3 +91,60 @@ def test_a_warm_gate_decides_as_a_fresh_one(gate: Gate, sequence) -> None:
     for attempt, known in sequence:
         fresh = Gate(plan=gate.plan, rules=gate.rules, checks=default_checks())
         assert gate.decide(attempt, known) == fresh.decide(attempt, known)
+
+
+STEADY = [c for c in default_checks() if isinstance(c, SteadyCheck)]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    case=cases(),
+    index=st.integers(0, len(STEADY) - 1),
+    share=st.floats(0, 1, exclude_max=True),
+)
+def test_a_steady_check_keeps_allowing_until_it_said(
+    gate: Gate, case, index: int, share: float
+) -> None:
+    """A check that allows the attempt allows it before ``allows_until`` (the last instant too)."""
+    attempt, known = case
+    number = gate.national(attempt.phone)
+    if number is None:
+        return
+    check = STEADY[index]
+    ctx = gate.context(attempt, number, known)
+    if check(ctx):
+        return  # it does not allow the attempt: it promises nothing
+    until = check.allows_until(ctx)
+    assert until >= attempt.at
+    span = min(until - attempt.at, timedelta(days=40))
+    if span <= timedelta(0):
+        return
+    for moved in (attempt.at + span * share, attempt.at + span - timedelta(microseconds=1)):
+        assert check(ctx.at(moved)) == [], (check.name, moved, until)
+
+
+class _Unsteady:
+    """A check as given, minus ``allows_until``: the gate must ask it again at the later instant."""
+
+    def __init__(self, check: Check) -> None:
+        self.check = check
+        self.name = check.name
+
+    def __call__(self, ctx: CheckContext) -> list[Reason]:
+        return self.check(ctx)
+
+    def notes(self, ctx: CheckContext) -> list[str]:
+        return self.check.notes(ctx) if isinstance(self.check, NotingCheck) else []
+
+
+@SETTINGS
+@given(case=cases())
+def test_next_allowed_at_is_the_same_without_steady_checks(gate: Gate, case) -> None:
+    """Trusting ``allows_until`` gives the decisions that asking every check again gives."""
+    attempt, known = case
+    asking = Gate(
+        plan=gate.plan,
+        rules=gate.rules,
+        checks=[c if isinstance(c, ClockCheck) else _Unsteady(c) for c in default_checks()],
+    )
+    assert gate.decide(attempt, known) == asking.decide(attempt, known)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from callwarden.core.gate._rows import utc
@@ -79,6 +79,35 @@ def usable(
             continue
         out.append(c)
     return out
+
+
+def usable_until(ctx: CheckContext) -> datetime:
+    """An instant before which no consent the attempt may rely on stops counting.
+
+    A consent stops counting when it is revoked or when the number is disconnected after it
+    was given; one given later only adds to what may be relied on. An established business
+    relationship also ends after the months of an EBR rule, which depend on the asking
+    rule's state: with one, this returns the attempt's own instant (it cannot say).
+    """
+    at = utc(ctx.attempt.at)
+    until: datetime | None = None
+    seller = ctx.attempt.seller
+    for c in ctx.facts.consents:
+        if c.seller != seller:
+            continue
+        if c.kind in EBR_KINDS:
+            return at
+        if c.revoked_at is not None and utc(c.revoked_at) > at:
+            revoked = utc(c.revoked_at)
+            until = revoked if until is None else min(until, revoked)
+    disconnected = ctx.facts.reassigned_at
+    if disconnected is not None and utc(disconnected) > at:
+        until = utc(disconnected) if until is None else min(until, utc(disconnected))
+    return _FOREVER if until is None else until
+
+
+#: Later than any instant the gate searches.
+_FOREVER = datetime.max.replace(tzinfo=UTC)
 
 
 def ebr_rule(ctx: CheckContext, jurisdiction: str, instant: datetime) -> EbrRule | None:

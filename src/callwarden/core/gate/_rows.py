@@ -7,13 +7,15 @@ attempt's purpose, channel, method and line type.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Generic, Protocol, TypeVar
 
 from callwarden.core.gate.check import zone
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import FEDERAL, RuleMeta, Scope
 from callwarden.core.rules.ruleset import RuleSet
+
+_DAY = timedelta(days=1)
 
 
 class Scoped(Protocol):
@@ -124,6 +126,27 @@ def _places_key(ctx: CheckContext, instant: datetime) -> tuple[object, ...]:
 
 
 _PLACES = "places"
+_ROWS_UNTIL = "rows until"
+
+
+def rows_until(ctx: CheckContext) -> datetime:
+    """The first local midnight after the attempt in any candidate's zone, in UTC.
+
+    Until then every candidate's local date, and so every row in force and in scope, is that
+    of the attempt's own instant. Computed once per context.
+    """
+    known = ctx.memo.get(_ROWS_UNTIL)
+    if known is not None:
+        return known  # type: ignore[return-value]
+    found = min(
+        (
+            local_midnight(local.date() + _DAY, cand.tz)
+            for cand, local in zip(ctx.candidates, ctx.locals_at(ctx.attempt.at), strict=True)
+        ),
+        default=utc(ctx.attempt.at),
+    )
+    ctx.memo[_ROWS_UNTIL] = found
+    return found
 
 
 class EarliestMemo:

@@ -10,11 +10,13 @@ call answered by a person has a rate of 0. Missing statistics deny (fail closed)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from fractions import Fraction
 
 from callwarden.core.decision import Reason, ReasonCode
 from callwarden.core.gate import _rows
-from callwarden.core.gate.check import reason
+from callwarden.core.gate.check import Reasons, reason
 from callwarden.core.gate.context import AbandonStats, CheckContext
 from callwarden.core.rules.model import AbandonmentRule
 
@@ -27,6 +29,11 @@ class AbandonmentCheck:
     def __init__(self) -> None:
         """Start with an empty memo of the abandonment rows."""
         self._rows: _rows.Applicable[AbandonmentRule] = _rows.Applicable("abandonment")
+        self._reasons = Reasons()
+
+    def allows_until(self, ctx: CheckContext) -> datetime:
+        """Until the local date changes: the campaign's statistics are those passed in."""
+        return _rows.rows_until(ctx)
 
     def __call__(self, ctx: CheckContext) -> list[Reason]:
         """One reason per applicable rule whose limit the campaign has reached."""
@@ -36,11 +43,9 @@ class AbandonmentCheck:
         out: list[Reason] = []
         for rule in rules:
             if stats is None or stats.campaign != campaign:
-                message = (
-                    f"no abandonment statistics were available for campaign {campaign!r}; "
-                    "predictive dialing is stopped until they are"
+                out.append(
+                    self._reasons.get(ctx.rules, (rule.meta.id, campaign), _none(rule, campaign))
                 )
-                out.append(reason(ReasonCode.ABANDON_RATE, rule.meta, message))
             elif _at_or_over(stats, rule.max_rate):
                 message = (
                     f"campaign {campaign!r} abandoned {stats.abandoned} of "
@@ -50,6 +55,19 @@ class AbandonmentCheck:
                 )
                 out.append(reason(ReasonCode.ABANDON_RATE, rule.meta, message))
         return out
+
+
+def _none(rule: AbandonmentRule, campaign: str) -> Callable[[], Reason]:
+    """How to write the reason of a campaign without statistics (the same for every attempt)."""
+
+    def build() -> Reason:
+        message = (
+            f"no abandonment statistics were available for campaign {campaign!r}; "
+            "predictive dialing is stopped until they are"
+        )
+        return reason(ReasonCode.ABANDON_RATE, rule.meta, message)
+
+    return build
 
 
 def _at_or_over(stats: AbandonStats, max_rate: float) -> bool:

@@ -7,12 +7,13 @@ data. Every candidate time zone must be inside every window that covers the atte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-from callwarden.core.decision import Reason, ReasonCode
+from callwarden.core.decision import JurisdictionCandidate, Reason, ReasonCode
 from callwarden.core.gate import _rows
-from callwarden.core.gate.check import HORIZON, reason, zone
+from callwarden.core.gate.check import HORIZON, Reasons, reason, zone
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import CallingWindowRule, DayWindow
 from callwarden.core.rules.ruleset import RuleSet
@@ -34,6 +35,7 @@ class CallingHoursCheck:
         #: Whether an instant is inside every window depends only on the candidates, the
         #: scope and the rule set: the last search per candidates and scope is remembered.
         self._earliest = _rows.EarliestMemo()
+        self._reasons = Reasons()
 
     def __call__(self, ctx: CheckContext) -> list[Reason]:
         """Reasons for each (rule, zone) whose window the attempt's local time misses."""
@@ -52,15 +54,8 @@ class CallingHoursCheck:
                 window = _window_for(rule, weekday)
                 if window is None or window.start <= now < window.end:
                     continue
-                where = cand.state or cand.tz
-                out.append(
-                    reason(
-                        ReasonCode.OUTSIDE_CALLING_HOURS,
-                        rule.meta,
-                        f"{_WEEKDAYS[weekday]} {now.hour:02d}:{now.minute:02d} in {cand.tz} "
-                        f"({where}) is outside {_span(window)}",
-                    )
-                )
+                key = (rule.meta.id, cand.tz, cand.state, weekday, now.hour, now.minute)
+                out.append(self._reasons.get(ctx.rules, key, _outside(rule, cand, local, window)))
         return out
 
     def earliest(self, ctx: CheckContext, instant: datetime) -> datetime | None:
@@ -150,6 +145,22 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 def _span(window: DayWindow) -> str:
     """``HH:MM-HH:MM`` of a window (formatted once per window)."""
     return f"{window.start:%H:%M}-{window.end:%H:%M}"
+
+
+def _outside(
+    rule: CallingWindowRule, cand: JurisdictionCandidate, local: datetime, window: DayWindow
+) -> Callable[[], Reason]:
+    """How to write the reason of a local time outside a rule's window (local minute only)."""
+
+    def build() -> Reason:
+        where = cand.state or cand.tz
+        message = (
+            f"{_WEEKDAYS[local.weekday()]} {local.hour:02d}:{local.minute:02d} in {cand.tz} "
+            f"({where}) is outside {_span(window)}"
+        )
+        return reason(ReasonCode.OUTSIDE_CALLING_HOURS, rule.meta, message)
+
+    return build
 
 
 def _window_for(rule: CallingWindowRule, weekday: int) -> DayWindow | None:

@@ -2,12 +2,15 @@
 
 A check is a callable ``(CheckContext) -> list[Reason]``. A *clock* check also answers
 ``earliest(ctx, instant)``: the first moment at or after ``instant`` that it alone would allow,
-or None when waiting does not help within the search horizon. The gate composes checks with
-all-of semantics: every check must allow, and an empty set of checks is an error.
+or None when waiting does not help within the search horizon. A *steady* check also answers
+``allows_until(ctx)``: how long an allow lasts, so that ``next_allowed_at`` need not ask it
+again at the later instant. The gate composes checks with all-of semantics: every check must
+allow, and an empty set of checks is an error.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
@@ -16,6 +19,7 @@ from zoneinfo import ZoneInfo
 from callwarden.core.decision import Reason, ReasonCode
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import RuleMeta
+from callwarden.core.rules.ruleset import RuleSet
 
 #: How far ahead ``next_allowed_at`` is searched.
 HORIZON = timedelta(days=15)
@@ -37,6 +41,19 @@ class ClockCheck(Check, Protocol):
 
     def earliest(self, ctx: CheckContext, instant: datetime) -> datetime | None:
         """The first instant at or after ``instant`` this check allows, or None."""
+        ...
+
+
+@runtime_checkable
+class SteadyCheck(Check, Protocol):
+    """A check that can say how long it keeps allowing an attempt as time passes."""
+
+    def allows_until(self, ctx: CheckContext) -> datetime:
+        """How long an allow lasts, given that this check allows ``ctx``'s attempt.
+
+        An instant before which (exclusive) it allows the same attempt at any later instant;
+        ``ctx.attempt.at`` itself when it cannot say.
+        """
         ...
 
 
@@ -64,3 +81,29 @@ def reason(code: ReasonCode, meta: RuleMeta, message: str) -> Reason:
         message=message,
         confidence=meta.confidence,
     )
+
+
+class Reasons:
+    """Reasons a check has already written, by what their message depends on.
+
+    A reason whose message names only the rule and the attempt's kind (seller, campaign,
+    purpose, ...) is the same object for every attempt of that kind: built once, then reused.
+    Bounded; starts over with another rule set.
+    """
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._state: tuple[RuleSet | None, dict[object, Reason]] = (None, {})
+
+    def get(self, rules: RuleSet, key: object, build: Callable[[], Reason]) -> Reason:
+        """The reason remembered for ``key`` under ``rules``, built with ``build`` if new."""
+        known, memo = self._state
+        if known is not rules or len(memo) > self.LIMIT:
+            memo = {}
+            self._state = (rules, memo)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = build()
+        return found

@@ -13,15 +13,15 @@ not count (47 CFR 64.1200(m)).
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 
 from callwarden.core.decision import Reason, ReasonCode
 from callwarden.core.gate import _rows
-from callwarden.core.gate._consents import describe, given, usable
-from callwarden.core.gate.check import reason
+from callwarden.core.gate._consents import describe, given, usable, usable_until
+from callwarden.core.gate.check import Reasons, reason
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import ConsentRule
-from callwarden.core.rules.ruleset import RuleSet
 from callwarden.core.types import Channel, Consent, LineType, Method, Purpose
 
 
@@ -33,7 +33,7 @@ class ConsentCheck:
     def __init__(self) -> None:
         """Start with an empty memo of the consent rows."""
         self._rows: _rows.Applicable[ConsentRule] = _rows.Applicable("consent")
-        self._reasons: tuple[RuleSet | None, dict[tuple[object, ...], Reason]] = (None, {})
+        self._reasons = Reasons()
 
     def __call__(self, ctx: CheckContext) -> list[Reason]:
         """One reason per applicable consent rule that no usable consent satisfies."""
@@ -55,22 +55,23 @@ class ConsentCheck:
             out.append(self._none_in_force(ctx, rule))
         return out
 
+    def allows_until(self, ctx: CheckContext) -> datetime:
+        """Until a consent relied on stops counting or the local date changes."""
+        return min(_rows.rows_until(ctx), usable_until(ctx))
+
     def _none_in_force(self, ctx: CheckContext, rule: ConsentRule) -> Reason:
         """The NO_CONSENT reason of a rule, the same for every attempt of a seller and kind."""
         a = ctx.attempt
-        key = (rule.meta.id, a.seller, a.purpose, a.method, a.channel, a.line_type)
-        known, memo = self._reasons
-        if known is not ctx.rules or len(memo) > _rows.Applicable.LIMIT:
-            memo = {}
-            self._reasons = (ctx.rules, memo)
-        found = memo.get(key)
-        if found is None:
+
+        def build() -> Reason:
             message = (
                 f"this {_what(ctx)} needs {describe(rule.accepted)} to seller "
                 f"{a.seller}, and none is in force"
             )
-            found = memo[key] = reason(ReasonCode.NO_CONSENT, rule.meta, message)
-        return found
+            return reason(ReasonCode.NO_CONSENT, rule.meta, message)
+
+        key = (rule.meta.id, a.seller, a.purpose, a.method, a.channel, a.line_type)
+        return self._reasons.get(ctx.rules, key, build)
 
 
 def _revoked(consent: Consent, ctx: CheckContext) -> bool:

@@ -18,12 +18,13 @@ states, the seller's own list (47 CFR 64.1200(d)), and the seller's known-litiga
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from callwarden.core.decision import Reason, ReasonCode
 from callwarden.core.gate import _rows
-from callwarden.core.gate._consents import describe, usable
-from callwarden.core.gate.check import reason
+from callwarden.core.gate._consents import describe, usable, usable_until
+from callwarden.core.gate.check import Reasons, reason
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import DncListRule
 
@@ -38,6 +39,7 @@ class DncCheck:
     def __init__(self) -> None:
         """Start with an empty memo of the list rows."""
         self._rows: _rows.Applicable[DncListRule] = _rows.Applicable("dnc_lists")
+        self._reasons = Reasons()
 
     def __call__(self, ctx: CheckContext) -> list[Reason]:
         """Reasons for each list the number is on (unexempted) and each stale or missing list."""
@@ -45,11 +47,31 @@ class DncCheck:
         out: list[Reason] = []
         if ctx.facts.dnc_hits:
             for row in rows:
-                out.extend(_hit(ctx, row))
+                found = _hit(ctx, row)
+                if found is not None:
+                    key = (row.meta.id, ctx.attempt.seller)
+                    out.append(self._reasons.get(ctx.rules, key, found))
         age_of = _Ages(ctx)
         for row in rows:
             out.extend(_stale(ctx, row, age_of))
         return out
+
+    def allows_until(self, ctx: CheckContext) -> datetime:
+        """Until a list in scope goes stale, a consent stops counting or the local date changes."""
+        until = min(_rows.rows_until(ctx), usable_until(ctx))
+        at = _rows.utc(ctx.attempt.at)
+        for row in self._rows.across(ctx, ctx.attempt.at):
+            name = row.list_name
+            if row.max_age_days is None or not _exemptible(name):
+                continue
+            refreshed = ctx.facts.list_refreshed.get(name)
+            if refreshed is None or name in ctx.policy.exempt_lists:
+                continue
+            # Fresh while the age is at most max_age_days: stale one microsecond later.
+            stale = _rows.utc(refreshed) + timedelta(days=row.max_age_days, microseconds=1)
+            if at < stale < until:
+                until = stale
+        return until
 
     def notes(self, ctx: CheckContext) -> list[str]:
         """The seller's reasons for each list in scope that it says does not apply to it."""
@@ -70,29 +92,38 @@ def _exemptible(list_name: str) -> bool:
     return list_name == NATIONAL or list_name.startswith("state:")
 
 
-def _hit(ctx: CheckContext, row: DncListRule) -> list[Reason]:
+def _hit(ctx: CheckContext, row: DncListRule) -> Callable[[], Reason] | None:
+    """How to write the reason of a list the number is on and that blocks it, else None.
+
+    The reason depends only on the row and the seller, so the caller builds it once per pair.
+    """
     name = row.list_name
     if name not in ctx.facts.dnc_hits:
-        return []
+        return None
+    seller = ctx.attempt.seller
     if name == INTERNAL:
-        message = f"the number is on seller {ctx.attempt.seller}'s own do-not-call list"
-        return [reason(ReasonCode.DNC_INTERNAL, row.meta, message)]
+        message = f"the number is on seller {seller}'s own do-not-call list"
+        return lambda: reason(ReasonCode.DNC_INTERNAL, row.meta, message)
     if name == LITIGATOR:
-        blocks = ctx.policy.litigator_blocks
-        message = "the number is on the litigator list"
-        return [reason(ReasonCode.LITIGATOR, row.meta, message)] if blocks else []
+        if not ctx.policy.litigator_blocks:
+            return None
+        return lambda: reason(ReasonCode.LITIGATOR, row.meta, "the number is on the litigator list")
     exempt = name in ctx.policy.exempt_lists
     if exempt or usable(ctx, row.exemptions, ctx.attempt.at, row.meta.jurisdiction):
-        return []
+        return None
     code = ReasonCode.DNC_NATIONAL if name == NATIONAL else ReasonCode.DNC_STATE
-    if not row.exemptions:
-        message = f"the number is on the {_label(name)}, which no consent exempts"
-        return [reason(code, row.meta, message)]
-    message = (
-        f"the number is on the {_label(name)} and no {describe(row.exemptions)} "
-        f"with seller {ctx.attempt.seller} exempts it"
-    )
-    return [reason(code, row.meta, message)]
+
+    def build() -> Reason:
+        if not row.exemptions:
+            message = f"the number is on the {_label(name)}, which no consent exempts"
+        else:
+            message = (
+                f"the number is on the {_label(name)} and no {describe(row.exemptions)} "
+                f"with seller {seller} exempts it"
+            )
+        return reason(code, row.meta, message)
+
+    return build
 
 
 class _Ages:

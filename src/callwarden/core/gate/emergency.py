@@ -10,6 +10,8 @@ candidate is judged by the address' ZIP code.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from callwarden.core.decision import JurisdictionCandidate, Reason, ReasonCode
 from callwarden.core.gate import _rows
 from callwarden.core.gate.check import reason
@@ -26,6 +28,16 @@ class EmergencyCheck:
     def __init__(self) -> None:
         """Start with an empty memo of the emergency-ban rows."""
         self._rows: _rows.Applicable[EmergencyBanRule] = _rows.Applicable("emergency_bans")
+
+    def allows_until(self, ctx: CheckContext) -> datetime:
+        """Until a declared emergency starts or ends, or the local date changes."""
+        until = _rows.rows_until(ctx)
+        at = _rows.utc(ctx.attempt.at)
+        for e in ctx.facts.emergencies:
+            for edge in (_rows.utc(e.starts_at), _rows.utc(e.ends_at)):
+                if at < edge < until:
+                    until = edge
+        return until
 
     def __call__(self, ctx: CheckContext) -> list[Reason]:
         """One reason per (rule, declaration) that covers a candidate at the attempt."""

@@ -19,7 +19,14 @@ from callwarden.core.decision import (
     ReasonCode,
 )
 from callwarden.core.gate import jurisdiction
-from callwarden.core.gate.check import HORIZON, Check, ClockCheck, NotingCheck, zone
+from callwarden.core.gate.check import (
+    HORIZON,
+    Check,
+    ClockCheck,
+    NotingCheck,
+    SteadyCheck,
+    zone,
+)
 from callwarden.core.gate.context import CheckContext, Facts, SellerPolicy
 from callwarden.core.gate.needs import FactNeeds, NeedsFinder
 from callwarden.core.gate.numbering import NumberingPlan, e164, normalize
@@ -54,6 +61,9 @@ class Gate:
         self._clock_checks = tuple(c for c in checks if isinstance(c, ClockCheck))
         self._noting_checks = tuple(c for c in checks if isinstance(c, NotingCheck))
         self._other_checks = tuple(c for c in checks if not isinstance(c, ClockCheck))
+        #: The non-clock checks when every one of them can say how long an allow lasts.
+        steady = tuple(c for c in self._other_checks if isinstance(c, SteadyCheck))
+        self._steady = steady if len(steady) == len(self._other_checks) else ()
         self._needs = NeedsFinder()
         self._places: dict[object, tuple[JurisdictionCandidate, ...]] = {}
 
@@ -182,10 +192,19 @@ class Gate:
                 agreed += 1
             if agreed == len(checks):
                 # Every clock check allows ``current``; the others may not (a list goes
-                # stale, a consent is revoked meanwhile).
+                # stale, a consent is revoked meanwhile): asked again unless each says it
+                # still allows then.
+                if current < self._allows_until(ctx):
+                    return current
                 later = ctx.at(current)
                 return current if not self._run(later, self._other_checks) else None
         return None
+
+    def _allows_until(self, ctx: CheckContext) -> datetime:
+        """Before when every non-clock check (which all allow ``ctx``) keeps allowing."""
+        if not self._steady:
+            return ctx.attempt.at
+        return min(check.allows_until(ctx) for check in self._steady)
 
     def _invalid(self, attempt: Attempt) -> Decision:
         reason = Reason(

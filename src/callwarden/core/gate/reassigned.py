@@ -11,6 +11,8 @@ the rule covers, its citation and its dates come from the rule data (``reassigne
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from callwarden.core.decision import Reason, ReasonCode
 from callwarden.core.gate import _rows
 from callwarden.core.gate.check import reason
@@ -27,6 +29,17 @@ class ReassignedCheck:
         """Start with empty memos of the reassignment and consent rows."""
         self._rules: _rows.Applicable[ReassignedRule] = _rows.Applicable("reassigned")
         self._consent: _rows.Applicable[ConsentRule] = _rows.Applicable("consent")
+
+    def allows_until(self, ctx: CheckContext) -> datetime:
+        """Until a later disconnection or the local date changes.
+
+        A consent given later can only lift this check's reason, never add one.
+        """
+        until = _rows.rows_until(ctx)
+        disconnected = ctx.facts.reassigned_at
+        if disconnected is not None and _rows.utc(ctx.attempt.at) < _rows.utc(disconnected):
+            until = min(until, _rows.utc(disconnected))
+        return until
 
     def __call__(self, ctx: CheckContext) -> list[Reason]:
         """A reason per rule in scope when a disconnection voids the consents relied on."""
