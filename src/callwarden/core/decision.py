@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 
@@ -91,6 +91,19 @@ class Decision:
             msg = "a Decision is allowed exactly when it has no reasons"
             raise ValueError(msg)
 
+    def for_attempt(self, attempt_id: str, phone_e164: str | None) -> Decision:
+        """The same decision for another attempt that the rules cannot tell apart.
+
+        ``dataclasses.replace(self, attempt_id=..., phone_e164=...)``, cheaper: the decision
+        memo hands one decision to many attempts of a batch.
+        """
+        copy = object.__new__(Decision)
+        for name in _DECISION_FIELDS:
+            object.__setattr__(copy, name, getattr(self, name))
+        object.__setattr__(copy, "attempt_id", attempt_id)
+        object.__setattr__(copy, "phone_e164", phone_e164)
+        return copy
+
     @property
     def codes(self) -> tuple[str, ...]:
         """The reason codes, in order, without duplicates."""
@@ -115,3 +128,6 @@ class Decision:
         if self.notes:
             out["notes"] = list(self.notes)
         return out
+
+
+_DECISION_FIELDS = tuple(f.name for f in fields(Decision))

@@ -54,6 +54,11 @@ BITMAP_THRESHOLD = 2_000_000
 _VERSION_FILE = re.compile(r".+\.\d+\.(?:npy|bits|changes\.npy)$")
 
 
+#: Lists asked about every number whatever the seller (the seller's own list is
+#: ``internal:SELLER``, reported as ``internal``).
+_SELLER_FREE = ("national", "internal", "litigator")
+
+
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
     """What one reader sees: the manifest and the opened versions, replaced as a whole."""
@@ -135,16 +140,23 @@ class DncStore:
 
         With ``states``, state lists of other states are not asked (each is a lookup).
         """
-        own = f"internal:{seller}"
-        found = set()
-        for name, view in self._snapshot().views.items():
-            if name.startswith("state:"):
-                if states is not None and name[6:] not in states:
-                    continue
-            elif name.startswith("internal:") and name != own:
-                continue
-            if view.contains(national):
-                found.add("internal" if name == own else name)
+        views = self._snapshot().views
+        found = []
+        for name in _SELLER_FREE:
+            view = views.get(name)
+            if view is not None and view.contains(national):
+                found.append(name)
+        view = views.get(f"internal:{seller}")
+        if view is not None and view.contains(national):
+            found.append("internal")
+        if states is None:
+            asked = [name for name in views if name.startswith("state:")]
+        else:
+            asked = [f"state:{state}" for state in states]
+        for name in asked:
+            view = views.get(name)
+            if view is not None and view.contains(national):
+                found.append(name)
         return frozenset(found)
 
     def numbers(self, list_name: str) -> npt.NDArray[np.int64]:

@@ -45,3 +45,27 @@ def test_at_instant_is_replace_of_at() -> None:
 def test_at_instant_refuses_a_naive_instant() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         ATTEMPT.at_instant(datetime(2026, 7, 8, 12))
+
+
+def test_for_attempt_is_replace_of_id_and_phone() -> None:
+    """A reused decision differs from the original in its attempt id and number only."""
+    from callwarden.core.decision import (
+        Decision,
+        JurisdictionCandidate,
+        Reason,
+        ReasonCode,
+    )
+
+    original = Decision(
+        attempt_id="a1",
+        allowed=False,
+        reasons=(Reason(code=ReasonCode.DNC_NATIONAL, rule="R", citation="C", message="m"),),
+        next_allowed_at=None,
+        jurisdictions=(JurisdictionCandidate(state="NY", tz="America/New_York", source="number"),),
+        rule_set="2026.12.1+abc",
+        phone_e164="+12122345678",
+        notes=("n",),
+    )
+    copy = original.for_attempt("a2", "+12122345679")
+    assert copy == replace(original, attempt_id="a2", phone_e164="+12122345679")
+    assert original.attempt_id == "a1"

@@ -104,6 +104,15 @@ class Applicable(Generic[S]):
         return memo
 
 
+def places_key(ctx: CheckContext) -> tuple[object, ...]:
+    """What the rows in scope at the attempt's own instant depend on, as a key.
+
+    The candidates' states and local dates, and the attempt's purpose, channel, method and
+    line type: two contexts with equal keys have the same rows of every family.
+    """
+    return _places_key(ctx, ctx.attempt.at)
+
+
 def _places_key(ctx: CheckContext, instant: datetime) -> tuple[object, ...]:
     """The candidates' (state, local date) at ``instant`` and the attempt's scope.
 

@@ -21,7 +21,6 @@ holds reused decisions to fresh ones over randomized attempts, instants and fact
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -68,7 +67,7 @@ class DecisionMemo:
             return found
         if found.attempt_id == attempt.id:
             return found
-        return replace(found, attempt_id=attempt.id, phone_e164=e164(prepared.ctx.national))
+        return found.for_attempt(attempt.id, e164(prepared.ctx.national))
 
     def _key(
         self, prepared: Prepared, facts: Facts, policy: SellerPolicy

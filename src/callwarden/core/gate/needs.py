@@ -21,6 +21,7 @@ from callwarden.core.rules.model import (
     FrequencyCapRule,
     RestrictedDayRule,
 )
+from callwarden.core.rules.ruleset import RuleSet
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,9 +44,26 @@ class NeedsFinder:
         self._bans: _rows.Applicable[EmergencyBanRule] = _rows.Applicable("emergency_bans")
         self._days: _rows.Applicable[RestrictedDayRule] = _rows.Applicable("restricted_days")
         self._lists: _rows.Applicable[DncListRule] = _rows.Applicable("dnc_lists")
+        self._memo: tuple[RuleSet | None, dict[object, FactNeeds]] = (None, {})
 
     def __call__(self, ctx: CheckContext) -> FactNeeds:
-        """The facts a decision in ``ctx`` (with its DNC hits already known) can depend on."""
+        """The facts a decision in ``ctx`` (with its DNC hits already known) can depend on.
+
+        The answer depends only on the rows in scope (the candidates' states and local dates,
+        and the attempt's kind) and on whether the number is on a list: it is computed once
+        per such key.
+        """
+        key = (_rows.places_key(ctx), bool(ctx.facts.dnc_hits))
+        known, memo = self._memo
+        if known is not ctx.rules or len(memo) > _rows.Applicable.LIMIT:
+            memo = {}
+            self._memo = (ctx.rules, memo)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = self._find(ctx)
+        return found
+
+    def _find(self, ctx: CheckContext) -> FactNeeds:
         at = ctx.attempt.at
         consents = (
             bool(ctx.facts.dnc_hits)
