@@ -66,7 +66,11 @@ def test_list_filters_as_json() -> None:
     result = runner.invoke(app, ["rules", "list", "-j", "RI", "-f", "restricted_days", "--json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
-    assert [r["id"] for r in body["rules"]] == ["US-RI-HOLIDAY-BAN", "US-RI-SUNDAY-BAN"]
+    assert [r["id"] for r in body["rules"]] == [
+        "US-RI-HOLIDAY-BAN",
+        "US-RI-INDEPENDENCE-DAY-BAN",
+        "US-RI-SUNDAY-BAN",
+    ]
     assert body["rule_set"].startswith(body["version"] + "+")
 
 

@@ -253,6 +253,11 @@ def _restricted_text(row: Any) -> str:
     if row.holiday_calendar is not None:
         names = f" ({', '.join(row.holiday_names)})" if row.holiday_names else ""
         parts.append(f"holidays of the {row.holiday_calendar} calendar{names}")
+    if row.fixed_holidays:
+        fixed = ", ".join(
+            f"{h.name} ({date(2000, h.month, h.day):%B} {h.day})" for h in row.fixed_holidays
+        )
+        parts.append(fixed)
     text = "no calls on " + " and ".join(parts)
     return text + ", unless the person gave prior express consent" if row.unless_consent else text
 

@@ -14,7 +14,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from callwarden.core.decision import Confidence
 from callwarden.core.gate.numbering import US_STATES
@@ -148,23 +148,50 @@ class CallingWindowIn(ScopedRuleIn):
         )
 
 
+class FixedHolidayIn(Row):
+    """A holiday on the same date every year: ``{ name = "Flag Day", month = 6, day = 14 }``."""
+
+    name: str = Field(min_length=1)
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+
+    @model_validator(mode="after")
+    def _a_real_date(self) -> FixedHolidayIn:
+        try:
+            date(2000, self.month, self.day)  # a leap year: February 29 is a date
+        except ValueError as exc:
+            msg = f"{self.month}/{self.day} is not a date"
+            raise ValueError(msg) from exc
+        return self
+
+    def to_core(self) -> m.FixedHoliday:
+        """The core value."""
+        return m.FixedHoliday(name=self.name, month=self.month, day=self.day)
+
+
 class RestrictedDayIn(ScopedRuleIn):
-    """A whole-day ban: weekdays and/or the legal holidays of a ``holidays`` calendar."""
+    """A whole-day ban: weekdays, holidays of a ``holidays`` calendar, fixed-date holidays."""
 
     weekdays: list[Day] = Field(default_factory=list)
-    holiday_calendar: str | None = Field(
-        default=None, pattern=r"^US(-[A-Z]{2})?$", validate_default=True
-    )
+    holiday_calendar: str | None = Field(default=None, pattern=r"^US(-[A-Z]{2})?$")
     holiday_names: list[str] = Field(default_factory=list)
+    fixed_holidays: list[FixedHolidayIn] = Field(default_factory=list, validate_default=True)
     unless_consent: bool = False
+
+    @field_validator("fixed_holidays")
+    @classmethod
+    def _bans_something(
+        cls, fixed: list[FixedHolidayIn], info: ValidationInfo
+    ) -> list[FixedHolidayIn]:
+        if not (fixed or info.data.get("weekdays") or info.data.get("holiday_calendar")):
+            msg = "a restricted-day rule needs weekdays, a holiday_calendar or fixed_holidays"
+            raise ValueError(msg)
+        return fixed
 
     @field_validator("holiday_calendar")
     @classmethod
-    def _known_calendar(cls, calendar: str | None, info: ValidationInfo) -> str | None:
+    def _known_calendar(cls, calendar: str | None) -> str | None:
         if calendar is None:
-            if not info.data.get("weekdays"):
-                msg = "a restricted-day rule needs weekdays or a holiday_calendar"
-                raise ValueError(msg)
             return None
         subdiv = calendar.removeprefix("US").removeprefix("-") or None
         try:
@@ -182,6 +209,7 @@ class RestrictedDayIn(ScopedRuleIn):
             weekdays=frozenset(DAYS.index(d) for d in self.weekdays),
             holiday_calendar=self.holiday_calendar,
             holiday_names=tuple(self.holiday_names),
+            fixed_holidays=tuple(h.to_core() for h in self.fixed_holidays),
             unless_consent=self.unless_consent,
         )
 

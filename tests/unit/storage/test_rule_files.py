@@ -165,7 +165,25 @@ class TestBadFiles:
                 "restricted_days.toml",
                 '[[rule]]\nid = "US-XX-BAN"\njurisdiction = "US"\neffective_from = 2000-01-01\n'
                 'citation = "x 1"\n',
-                "holiday_calendar",
+                "fixed_holidays",
+            ),
+            (
+                "restricted_days.toml",
+                '[[rule]]\nid = "US-XX-BAN"\njurisdiction = "US"\neffective_from = 2000-01-01\n'
+                'citation = "x 1"\nfixed_holidays = [{ name = "X Day", month = 2, day = 30 }]\n',
+                "fixed_holidays.0",
+            ),
+            (
+                "restricted_days.toml",
+                '[[rule]]\nid = "US-XX-BAN"\njurisdiction = "US"\neffective_from = 2000-01-01\n'
+                'citation = "x 1"\nfixed_holidays = [{ name = "X Day", month = 13, day = 1 }]\n',
+                "fixed_holidays.0.month",
+            ),
+            (
+                "restricted_days.toml",
+                '[[rule]]\nid = "US-XX-BAN"\njurisdiction = "US"\neffective_from = 2000-01-01\n'
+                'citation = "x 1"\nfixed_holidays = [{ name = "", month = 6, day = 14 }]\n',
+                "fixed_holidays.0.name",
             ),
             (
                 "restricted_days.toml",

@@ -4,7 +4,8 @@ Weekday bans (Sundays in Rhode Island, R.I. Gen. Laws 5-61-3.4; Sundays and holi
 without prior express consent, Utah Code 13-25a-103) and legal-holiday bans (Pennsylvania,
 73 P.S. 2245(a)(10)) come from the rule data (``restricted_days``). Holidays are those of
 the row's calendar in the ``holidays`` package (``US`` or ``US-XX``), restricted to
-``holiday_names`` when the row lists them; a listed holiday's observed day counts too. A row
+``holiday_names`` when the row lists them; a listed holiday's observed day counts too. Holidays
+the law names that a calendar lacks are the row's ``fixed_holidays`` (a month and day). A row
 marked ``unless_consent`` is lifted by the seller's prior express (or written) consent in
 force. Every candidate time zone's local date must be free of bans.
 """
@@ -120,14 +121,19 @@ class RestrictedDaysCheck:
 def _why(rule: RestrictedDayRule, day: date) -> str | None:
     if day.weekday() in rule.weekdays:
         return f"a {day:%A}, when this rule bans calls"
-    if rule.holiday_calendar is None:
-        return None
     name = holiday(rule, day)
     return None if name is None else f"a holiday ({name}), when this rule bans calls"
 
 
 def holiday(rule: RestrictedDayRule, day: date) -> str | None:
-    """The name of the row's holiday on ``day``, or None when it is not one the row bans."""
+    """The name of the row's holiday on ``day``, or None when it is not one the row bans.
+
+    A fixed-date holiday of the row counts on its date (the law names the date; no observed
+    day); the calendar's holidays count as the calendar has them, observed days included.
+    """
+    for fixed in rule.fixed_holidays:
+        if fixed.month == day.month and fixed.day == day.day:
+            return fixed.name
     if rule.holiday_calendar is None:
         return None
     names = calendar(rule.holiday_calendar, day.year).get(day)

@@ -92,6 +92,15 @@ class CallingWindowRule:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FixedHoliday:
+    """A holiday on the same date every year, which a ``holidays`` calendar lacks."""
+
+    name: str
+    month: int
+    day: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RestrictedDayRule:
     """Whole days on which contact is banned: weekdays and/or the state's legal holidays."""
 
@@ -100,6 +109,8 @@ class RestrictedDayRule:
     weekdays: frozenset[int] = frozenset()
     holiday_calendar: str | None = None  # "US" or "US-PA": the `holidays` package calendar
     holiday_names: tuple[str, ...] = ()  # empty: every holiday of the calendar
+    #: Holidays the law names that the calendar lacks (always banned by this row).
+    fixed_holidays: tuple[FixedHoliday, ...] = ()
     unless_consent: bool = False  # lifted by prior express consent to the seller
 
 

@@ -60,7 +60,8 @@ prefixes for states with several) and `VERSION`. Every row is a `[[rule]]` table
   strictest reading).
 - The family's own fields: `windows` (calling windows: days, start inclusive, end exclusive,
   in the called party's local time); `weekdays`, `holiday_calendar` (a calendar of the
-  `holidays` package), `holiday_names`, `unless_consent` (restricted days); `max_attempts`,
+  `holidays` package), `holiday_names`, `fixed_holidays` (holidays on a fixed date that the
+  calendar lacks: `name`, `month`, `day`), `unless_consent` (restricted days); `max_attempts`,
   `window_hours` or `window_days`, `per_campaign`, `counted_channels`,
   `quiet_days_after_conversation` (frequency caps); `list_name`, `max_age_days`,
   `exemptions` (do-not-call lists); `purchase_months`, `inquiry_months` (EBR); `accepted`
@@ -116,8 +117,10 @@ apply them:
 - Mississippi's window stated in Central Standard Time, applied as local time (see its note);
 - Nebraska's unverified 13:00-21:00 limit for prerecorded messages on legal holidays (the
   Sunday part is encoded);
-- holidays missing from the `holidays` calendars: Rhode Island Independence Day (May 4),
-  Pennsylvania's Flag Day (June 14), Mardi Gras in Alabama's Baldwin and Mobile counties;
+- Mardi Gras in Alabama's Baldwin and Mobile counties, which secondary sources add to the
+  Alabama holidays: a ban by county needs the called party's county, which neither the number
+  nor a state and ZIP address gives the gate (Rhode Island Independence Day and
+  Pennsylvania's Flag Day, which the `holidays` calendars also lack, are `fixed_holidays`);
 - lifting by consent of Utah's calling window and of the federal windows for calls made with
   the person's invitation or permission (the gate applies the windows regardless);
 - Illinois' window for securities solicitors (815 ILCS 5/8b).

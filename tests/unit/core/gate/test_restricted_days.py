@@ -10,8 +10,8 @@ from callwarden.core.decision import Confidence
 from callwarden.core.gate.calling_hours import CallingHoursCheck
 from callwarden.core.gate.context import Facts
 from callwarden.core.gate.gate import Gate
-from callwarden.core.gate.restricted_days import RestrictedDaysCheck, calendar
-from callwarden.core.rules.model import RestrictedDayRule, RuleMeta, Scope
+from callwarden.core.gate.restricted_days import RestrictedDaysCheck, calendar, holiday
+from callwarden.core.rules.model import FixedHoliday, RestrictedDayRule, RuleMeta, Scope
 from callwarden.core.rules.ruleset import RuleSet
 from callwarden.core.types import (
     Address,
@@ -268,3 +268,51 @@ def test_one_check_serves_several_rule_sets(plan, frozen_rules) -> None:
     second = Gate(plan=plan, rules=without_ri, checks=[check]).decide(attempt, Facts())
     again = Gate(plan=plan, rules=frozen_rules, checks=[check]).decide(attempt, Facts())
     assert (first.allowed, second.allowed, again.allowed) == (False, True, False)
+
+
+def _fixed_rule(calendar_name: str | None = None) -> RestrictedDayRule:
+    return RestrictedDayRule(
+        meta=RuleMeta(
+            id="T-XX-FIXED-HOLIDAY",
+            jurisdiction="US",
+            effective_from=date(2020, 1, 1),
+            citation="made-up",
+        ),
+        scope=Scope(
+            purposes=frozenset(Purpose),
+            channels=frozenset(Channel),
+            methods=frozenset(Method),
+            line_types=frozenset(LineType),
+        ),
+        holiday_calendar=calendar_name,
+        holiday_names=("Christmas Day",) if calendar_name else (),
+        fixed_holidays=(FixedHoliday(name="Flag Day", month=6, day=14),),
+    )
+
+
+@pytest.mark.parametrize("calendar_name", [None, "US-PA"])
+def test_a_fixed_holiday_is_banned_on_its_date_every_year(calendar_name: str | None) -> None:
+    """A fixed-date holiday counts whatever the calendar and its name filter say."""
+    rule = _fixed_rule(calendar_name)
+    for year in (2026, 2027, 2028):
+        assert holiday(rule, date(year, 6, 14)) == "Flag Day"
+        assert holiday(rule, date(year, 6, 15)) is None
+    christmas = holiday(rule, date(2026, 12, 25))
+    assert christmas == ("Christmas Day" if calendar_name else None)
+
+
+def test_shipped_flag_day_ban_is_flagged_medium_confidence(plan, shipped_rules) -> None:
+    """Pennsylvania's Flag Day comes from secondary sources: honored, and flagged so."""
+    gate = Gate(plan=plan, rules=shipped_rules, checks=[RestrictedDaysCheck()])
+    attempt = Attempt(
+        id="f1", phone=PA, at=datetime.fromisoformat("2027-06-14T12:00:00-04:00"), seller="acme"
+    )
+    decision = gate.decide(attempt, Facts())
+    assert [(r.rule, r.confidence) for r in decision.reasons] == [
+        ("US-PA-FLAG-DAY-BAN", Confidence.MEDIUM)
+    ]
+    assert "Flag Day" in decision.reasons[0].message
+    next_day = Attempt(
+        id="f2", phone=PA, at=datetime.fromisoformat("2027-06-15T12:00:00-04:00"), seller="acme"
+    )
+    assert gate.decide(next_day, Facts()).allowed
