@@ -61,7 +61,8 @@ def run(ctx: Context) -> list[Row]:
             passed=p99 < TARGET_P99_US,
             peak=f"{fmt_bytes(ours.peak_bytes)} / {fmt_bytes(peer.peak_bytes)}",
             note=f"{ours.result['count']:,} decisions, {ours.result['checks']} checks; "
-            f"{ours.result['allowed_share']:.0%} allowed",
+            f"{ours.result['allowed_share']:.0%} allowed; fastest of 3 repeats per decision: "
+            f"p99 {fmt_us(ours.result['warm_p99_us'])} (the work without the machine's jitter)",
         )
     ]
 
@@ -95,9 +96,15 @@ def measure_gate(root: str, numbers: str, count: int) -> dict[str, Any]:
     pairs = list(zip(attempts, facts, strict=True))
     samples, decisions = time_each(lambda pair: gate.decide(*pair), pairs)
     p50, p99 = percentiles_us(samples)
+    # A diagnostic, not the judged figure: each attempt timed thrice more, its fastest kept.
+    # What remains is the work itself; the gap to the judged p99 is this machine's jitter
+    # (interrupts, other processes) and first-time work such as a memo's first fill.
+    repeats = [time_each(lambda pair: gate.decide(*pair), pairs[: samples.size])[0] for _ in "abc"]
+    _, warm_p99 = percentiles_us(np.minimum.reduce(repeats))
     return {
         "p50_us": p50,
         "p99_us": p99,
+        "warm_p99_us": warm_p99,
         "mean_us": float(samples.mean()) / 1000,
         "count": int(samples.size),
         "checks": len(gate.checks),
