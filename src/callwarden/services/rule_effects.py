@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
+from callwarden.core.gate.calling_hours import local_hours
 from callwarden.core.gate.restricted_days import holiday
 from callwarden.core.rules.model import FEDERAL, CallingWindowRule, RestrictedDayRule, Scope
 from callwarden.core.rules.ruleset import RuleSet
@@ -93,18 +94,29 @@ def snapshot_files(rules: RuleSet, year: int = SNAPSHOT_YEAR) -> dict[str, str]:
 def effective_windows(
     rules: RuleSet, state: str | None, profile: Profile, day: date
 ) -> dict[str, str]:
-    """Per weekday, the hours every covering window allows (``closed`` when none are left)."""
+    """Per weekday, the hours every covering window allows (``closed`` when none are left).
+
+    On the local clock of the state's first zone on ``day``: a window stated in standard time
+    shows an hour later while daylight saving time is in effect.
+    """
     windows: list[CallingWindowRule] = [
         r for r in _rows(rules, "calling_windows", state, day) if profile.covered_by(r.scope)
     ]
+    zones = rules.zones_of(state) if state else None
+    tz = zones.zones[0] if zones is not None and zones.zones else None
     out: dict[str, str] = {}
     for index, name in enumerate(WEEKDAYS):
         start, end = time(0), None
         for rule in windows:
             for window in rule.windows:
                 if index in window.days:
-                    start = max(start, window.start)
-                    end = window.end if end is None else min(end, window.end)
+                    lo: time = window.start
+                    hi: time | None = window.end
+                    if tz is not None:
+                        lo, hi = local_hours(rule, window, tz, day)
+                    start = max(start, lo)
+                    if hi is not None:
+                        end = hi if end is None else min(end, hi)
         if end is None:
             out[name] = "any time"
         elif start < end:

@@ -181,7 +181,10 @@ def describe(family: str, row: Any) -> str:
 
 
 def _window_text(row: Any) -> str:
-    return "calls only " + windows_text(row.windows)
+    text = "calls only " + windows_text(row.windows)
+    if row.standard_time:
+        text += " standard time (an hour later on the clock during daylight saving time)"
+    return text
 
 
 def _ebr_text(row: Any) -> str:

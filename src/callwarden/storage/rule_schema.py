@@ -128,6 +128,8 @@ class CallingWindowIn(ScopedRuleIn):
     """A calling window row; a weekday no window names is not restricted by it."""
 
     windows: list[WindowIn] = Field(min_length=1)
+    #: The hours are the zone's standard time (the statute names, say, Central Standard Time).
+    standard_time: bool = False
 
     @field_validator("windows")
     @classmethod
@@ -144,7 +146,10 @@ class CallingWindowIn(ScopedRuleIn):
     def to_core(self) -> m.CallingWindowRule:
         """The core rule."""
         return m.CallingWindowRule(
-            meta=self.meta(), scope=self.scope(), windows=tuple(w.to_core() for w in self.windows)
+            meta=self.meta(),
+            scope=self.scope(),
+            windows=tuple(w.to_core() for w in self.windows),
+            standard_time=self.standard_time,
         )
 
 

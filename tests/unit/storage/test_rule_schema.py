@@ -25,6 +25,21 @@ class TestRowsToCore:
         assert rule.windows[0].start == time(12)
         assert Purpose.EMERGENCY not in rule.scope.purposes
         assert rule.scope.line_types == frozenset({LineType.WIRELESS, LineType.LANDLINE})
+        assert not rule.standard_time
+
+    def test_calling_window_in_standard_time(self) -> None:
+        """``standard_time`` says the hours are the zone's standard time."""
+        row = CallingWindowIn.model_validate(
+            {
+                "id": "US-MS-CALLING-WINDOW",
+                "jurisdiction": "US-MS",
+                "effective_from": "2000-01-01",
+                "citation": "Miss. Code 77-3-723",
+                "windows": [{"days": ["mon"], "start": "08:00", "end": "20:00"}],
+                "standard_time": True,
+            }
+        )
+        assert row.to_core().standard_time
 
     def test_restricted_day(self) -> None:
         """A holiday row keeps its calendar, names and consent lifting."""

@@ -42,7 +42,7 @@ class CallingHoursCheck:
         out: list[Reason] = []
         for cand, local in zip(ctx.candidates, ctx.locals_at(ctx.attempt.at), strict=True):
             day = local.date()
-            hours = self._open_hours(ctx, cand.state, day)
+            hours = self._open_hours(ctx, cand.state, cand.tz, day)
             if (
                 hours is not None
                 and hours[0] <= local.time()
@@ -52,10 +52,14 @@ class CallingHoursCheck:
             now, weekday = local.time(), local.weekday()
             for rule in self._rows.at(ctx, cand.state, day):
                 window = _window_for(rule, weekday)
-                if window is None or window.start <= now < window.end:
+                if window is None:
                     continue
-                key = (rule.meta.id, cand.tz, cand.state, weekday, now.hour, now.minute)
-                out.append(self._reasons.get(ctx.rules, key, _outside(rule, cand, local, window)))
+                lo, hi = local_hours(rule, window, cand.tz, day)
+                if lo <= now and (hi is None or now < hi):
+                    continue
+                key = (rule.meta.id, cand.tz, cand.state, weekday, now.hour, now.minute, lo, hi)
+                build = _outside(rule, cand, local, window, (lo, hi))
+                out.append(self._reasons.get(ctx.rules, key, build))
         return out
 
     def earliest(self, ctx: CheckContext, instant: datetime) -> datetime | None:
@@ -103,7 +107,7 @@ class CallingHoursCheck:
         local = instant.astimezone(tzinfo)
         for offset in range(HORIZON.days + 1):
             day = local.date() + timedelta(days=offset)
-            bounds = self._open_hours(ctx, state, day)
+            bounds = self._open_hours(ctx, state, tz, day)
             if bounds is None:
                 continue
             lo = datetime.combine(day, bounds[0], tzinfo)
@@ -116,9 +120,9 @@ class CallingHoursCheck:
                 return lo.astimezone(instant.tzinfo)
         return None
 
-    def _open_hours(self, ctx: CheckContext, state: str | None, day: date) -> _Hours:
+    def _open_hours(self, ctx: CheckContext, state: str | None, tz: str, day: date) -> _Hours:
         """The local hours every rule allows on ``day`` (end None: midnight), None: no hour."""
-        key = (state, day, *_scope(ctx))
+        key = (state, tz, day, *_scope(ctx))
         known, memo = self._hours
         if known is not ctx.rules or len(memo) > _rows.Applicable.LIMIT:
             memo = {}
@@ -130,8 +134,10 @@ class CallingHoursCheck:
             window = _window_for(rule, day.weekday())
             if window is None:
                 continue
-            lo = max(lo, window.start)
-            hi = window.end if hi is None else min(hi, window.end)
+            start, end = local_hours(rule, window, tz, day)
+            lo = max(lo, start)
+            if end is not None:
+                hi = end if hi is None else min(hi, end)
         found = None if hi is not None and lo >= hi else (lo, hi)
         memo[key] = found
         return found
@@ -147,16 +153,53 @@ def _span(window: DayWindow) -> str:
     return f"{window.start:%H:%M}-{window.end:%H:%M}"
 
 
+def local_hours(
+    rule: CallingWindowRule, window: DayWindow, tz: str, day: date
+) -> tuple[time, time | None]:
+    """A window's hours on the local clock of ``tz`` on ``day`` (end None: midnight).
+
+    A rule stated in standard time is an hour later on the clock while daylight saving time
+    is in effect (judged at local noon); an end pushed past midnight ends at midnight (the
+    stricter reading), a start pushed past it leaves no hour that day.
+    """
+    shift = _daylight_shift(tz, day) if rule.standard_time else _NO_SHIFT
+    if not shift:
+        return window.start, window.end
+    start = datetime.combine(day, window.start) + shift
+    end = datetime.combine(day, window.end) + shift
+    if start.date() != day:
+        return time.max, time.max
+    return start.time(), end.time() if end.date() == day else None
+
+
+_NO_SHIFT = timedelta(0)
+
+
+@lru_cache(maxsize=4096)
+def _daylight_shift(tz: str, day: date) -> timedelta:
+    """How far the local clock of ``tz`` is ahead of standard time on ``day`` (at noon)."""
+    return zone(tz).dst(datetime.combine(day, time(12))) or _NO_SHIFT
+
+
 def _outside(
-    rule: CallingWindowRule, cand: JurisdictionCandidate, local: datetime, window: DayWindow
+    rule: CallingWindowRule,
+    cand: JurisdictionCandidate,
+    local: datetime,
+    window: DayWindow,
+    hours: tuple[time, time | None],
 ) -> Callable[[], Reason]:
     """How to write the reason of a local time outside a rule's window (local minute only)."""
 
     def build() -> Reason:
         where = cand.state or cand.tz
+        span = _span(window)
+        if rule.standard_time:
+            lo, hi = hours
+            end = "24:00" if hi is None else f"{hi:%H:%M}"
+            span = f"{lo:%H:%M}-{end} ({span} standard time)"
         message = (
             f"{_WEEKDAYS[local.weekday()]} {local.hour:02d}:{local.minute:02d} in {cand.tz} "
-            f"({where}) is outside {_span(window)}"
+            f"({where}) is outside {span}"
         )
         return reason(ReasonCode.OUTSIDE_CALLING_HOURS, rule.meta, message)
 

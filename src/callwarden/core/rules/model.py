@@ -83,12 +83,15 @@ class CallingWindowRule:
     """Hours in the called party's local time when contact is permitted.
 
     A weekday that no window names is not restricted by this rule (whole-day bans are
-    ``RestrictedDayRule`` rows).
+    ``RestrictedDayRule`` rows). With ``standard_time`` the hours are those of the zone's
+    standard time (a statute that names Central Standard Time): while daylight saving time is
+    in effect they fall an hour later on the local clock.
     """
 
     meta: RuleMeta
     scope: Scope
     windows: tuple[DayWindow, ...]
+    standard_time: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -59,10 +59,11 @@ prefixes for states with several) and `VERSION`. Every row is a `[[rule]]` table
   whose line type is unknown is covered by every row that names any line type (the
   strictest reading).
 - The family's own fields: `windows` (calling windows: days, start inclusive, end exclusive,
-  in the called party's local time); `weekdays`, `holiday_calendar` (a calendar of the
-  `holidays` package), `holiday_names`, `fixed_holidays` (holidays on a fixed date that the
-  calendar lacks: `name`, `month`, `day`), `unless_consent` (restricted days); `max_attempts`,
-  `window_hours` or `window_days`, `per_campaign`, `counted_channels`,
+  in the called party's local time), `standard_time` (the hours are the zone's standard time,
+  an hour later on the clock during daylight saving time); `weekdays`, `holiday_calendar` (a
+  calendar of the `holidays` package), `holiday_names`, `fixed_holidays` (holidays on a fixed
+  date that the calendar lacks: `name`, `month`, `day`), `unless_consent` (restricted days);
+  `max_attempts`, `window_hours` or `window_days`, `per_campaign`, `counted_channels`,
   `quiet_days_after_conversation` (frequency caps); `list_name`, `max_age_days`,
   `exemptions` (do-not-call lists); `purchase_months`, `inquiry_months` (EBR); `accepted`
   (consent); `max_rate`, `window_days`, `connect_within_s` (abandonment).
@@ -114,7 +115,6 @@ apply them:
   recorded message (MCL 445.111a), Maine's ban on automated solicitation of wireless, pager
   and unlisted numbers (10 M.R.S. 1498), Wyoming's bar on recorded-message sales calls
   (W.S. 40-12-303);
-- Mississippi's window stated in Central Standard Time, applied as local time (see its note);
 - Nebraska's unverified 13:00-21:00 limit for prerecorded messages on legal holidays (the
   Sunday part is encoded);
 - Mardi Gras in Alabama's Baldwin and Mobile counties, which secondary sources add to the
