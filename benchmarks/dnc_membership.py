@@ -3,6 +3,8 @@
 Measured on the prepared home's national list (the bitmap backend) and on the same numbers
 held by the sorted-array backend, 30 % hits, each call timed on its own after a warm-up pass
 over every distinct probe (so the pages they touch are mapped: a warm store, as in a server).
+The sorted array is judged only where the store would use it (lists under 2,000,000 numbers);
+beyond that it is a comparison.
 
 Peers: a Python ``set`` of int (of the whole registry up to 50 million numbers, beyond which a
 set no longer fits beside the rest: about 15 GB at 250 million) and a parameterized DuckDB
@@ -71,9 +73,15 @@ def run(ctx: Context) -> list[Row]:
     progress("membership peer: DuckDB point queries")
     sample = np.load(probes)[: min(DUCK_QUERIES, ctx.micro_count // 10)].tolist()
     duck = run_worker(ctx, "_duck", "point_queries", db=str(db), numbers=sample)
+    from callwarden.storage.dnc_store import BITMAP_THRESHOLD
+
     rows = []
     for label, ours in (("bitmap", bitmap), ("sorted array", sorted_)):
         p99 = ours.result["p99_us"]
+        # The store keeps a list this large as a bitmap: the sorted array is then a
+        # comparison, not what a lookup uses, and is not judged.
+        judged = label == "bitmap" or data.registry_count < BITMAP_THRESHOLD
+        target = "< 1 µs" if judged else f"- (lists over {BITMAP_THRESHOLD:,} are bitmaps)"
         for peer_name, peer in (
             (f"Python set of {pyset.result['size']:,} ints", pyset),
             ("DuckDB parameterized point query", duck),
@@ -86,8 +94,8 @@ def run(ctx: Context) -> list[Row]:
                     peer_figure=f"p50 {fmt_us(peer.result['p50_us'])} / p99 "
                     f"{fmt_us(peer.result['p99_us'])}",
                     ratio=peer.result["p99_us"] / p99,
-                    target="< 1 µs",
-                    passed=p99 < TARGET_US,
+                    target=target,
+                    passed=p99 < TARGET_US if judged else None,
                     peak=f"{fmt_bytes(ours.peak_bytes)} / {fmt_bytes(peer.peak_bytes)}",
                     note=f"{ours.result['count']:,} lookups ({peer.result['count']:,} for the "
                     f"peer), p99 judged; {ours.result['note']}",
