@@ -103,6 +103,38 @@ def test_the_openapi_schema_documents_the_batch_limit(client: TestClient) -> Non
     assert attempts["minItems"] == 1
 
 
+def test_the_openapi_schema_documents_the_single_check(client: TestClient) -> None:
+    """The single route reads its body by hand: its schema still names the attempt model."""
+    schema = client.get("/openapi.json").json()
+    operation = schema["paths"]["/v1/check"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/AttemptIn"}
+    assert "AttemptIn" in schema["components"]["schemas"]
+    assert [p["name"] for p in operation["parameters"]] == ["record"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/DecisionOut"
+    }
+
+
+@pytest.mark.parametrize("flag", ["maybe", "2", ""])
+def test_a_record_flag_that_is_not_a_boolean_is_422(
+    client: TestClient, dialer: dict[str, str], flag: str
+) -> None:
+    response = client.post(f"/v1/check?record={flag}", json=ALLOWED, headers=dialer)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "INVALID_INPUT"
+    assert error["details"][0]["loc"] == ["query", "record"]
+
+
+@pytest.mark.parametrize("flag", ["false", "0", "no", "off", "False"])
+def test_a_false_record_flag_records_nothing(
+    client: TestClient, dialer: dict[str, str], flag: str
+) -> None:
+    response = client.post(f"/v1/check?record={flag}", json=ALLOWED, headers=dialer)
+    assert response.status_code == 200, response.text
+
+
 def test_record_stores_an_allowed_attempt_in_the_history(
     api: FastAPI, client: TestClient, dialer: dict[str, str]
 ) -> None:

@@ -8,10 +8,13 @@ OpenAPI schema still documents it).
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, ValidationError, create_model
 from starlette.concurrency import run_in_threadpool
 
 from callwarden.interfaces.api.security import require
@@ -86,9 +89,9 @@ def make_router(max_batch: int, *, inline_reads: bool) -> APIRouter:
     the embedded SQLite database, whose reads are local page reads (and never wait for a writer
     in WAL mode), false for a database across the network.
     """
-    router = APIRouter(
-        tags=["check"], dependencies=[Depends(require(Role.DIALER, Role.COMPLIANCE))]
-    )
+    guard = require(Role.DIALER, Role.COMPLIANCE)
+    router = APIRouter(tags=["check"])
+    batched = APIRouter(tags=["check"], dependencies=[Depends(guard)])
     batch_model = _batch_model(max_batch)
 
     # ``async def`` on purpose: this is the dialer's hot path. A ``def`` route costs a hop to
@@ -96,9 +99,20 @@ def make_router(max_batch: int, *, inline_reads: bool) -> APIRouter:
     # the framework), so a read-only check against SQLite runs inline. A check that records
     # (a write that may wait for SQLite's lock) or that needs network round trips to PostgreSQL
     # goes to the thread pool, so it never stalls the other requests on the loop.
-    @router.post("/check", response_model=None, responses={200: {"model": DecisionOut}})
-    async def check_one(body: AttemptIn, request: Request, record: bool = False) -> Response:
+    # The route takes the request itself and does by hand what FastAPI's dependency machinery
+    # would (the guard, the ``record`` flag, the body parsed and validated straight from its
+    # bytes): that machinery cost a fifth of the request. Errors are the same envelopes.
+    @router.post(
+        "/check",
+        response_model=None,
+        responses={200: {"model": DecisionOut}},
+        openapi_extra=_SINGLE_OPENAPI,
+    )
+    async def check_one(request: Request) -> Response:
         """Decide one attempt; with ``?record=true`` an allowed one joins the call history."""
+        await guard(request)
+        record = _flag(request.query_params.get("record"), "record")
+        body = _attempt(await request.body())
         checker = request.app.state.cw.checker
         attempts = [body.to_core()]
         if inline_reads and not record:
@@ -123,7 +137,54 @@ def make_router(max_batch: int, *, inline_reads: bool) -> APIRouter:
 
     # FastAPI validates the body with the model sized for this application.
     check_batch.__annotations__["body"] = batch_model
-    router.post("/check/batch", response_model=None, responses={200: {"model": DecisionsOut}})(
+    batched.post("/check/batch", response_model=None, responses={200: {"model": DecisionsOut}})(
         check_batch
     )
+    router.include_router(batched)
     return router
+
+
+#: What FastAPI would have documented from ``body: AttemptIn`` and ``record: bool = False``.
+_SINGLE_OPENAPI: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "record",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "boolean", "default": False, "title": "Record"},
+        }
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AttemptIn"}}},
+    },
+}
+_TRUE = frozenset({"1", "true", "on", "yes"})
+_FALSE = frozenset({"0", "false", "off", "no"})
+
+
+def _flag(value: str | None, name: str) -> bool:
+    """A boolean query parameter as FastAPI reads one (absent: false)."""
+    if value is None:
+        return False
+    lowered = value.lower()
+    if lowered in _TRUE or lowered in _FALSE:
+        return lowered in _TRUE
+    error = {
+        "type": "bool_parsing",
+        "loc": ("query", name),
+        "msg": "Input should be a valid boolean, unable to interpret input",
+    }
+    raise RequestValidationError([error])
+
+
+def _attempt(body: bytes) -> AttemptIn:
+    """The body as an attempt, or the 422 FastAPI would give (locations under ``body``)."""
+    try:
+        return AttemptIn.model_validate_json(body)
+    except ValidationError as exc:
+        errors = [
+            {**error, "loc": ("body", *error["loc"])}
+            for error in exc.errors(include_input=False, include_url=False)
+        ]
+        raise RequestValidationError(errors) from None
