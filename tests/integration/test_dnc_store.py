@@ -143,6 +143,10 @@ def test_hits_name_the_sellers_own_list_internal(store: DncStore) -> None:
     assert store.hits(number, "acme") == frozenset({"national", "internal"})
     assert store.hits(number, "initech") == frozenset({"national"})
     assert store.hits(9725550100, "acme") == frozenset()
+    # A list named plain "internal" holds numbers no seller may call: every seller hits it.
+    store.replace("internal", np.array([9725550100]), AT, SOURCE)
+    assert store.hits(9725550100, "initech") == frozenset({"internal"})
+    assert store.hits(number, "acme") == frozenset({"national", "internal"})
 
 
 def test_another_process_sees_the_new_version(tmp_path: Path) -> None:
