@@ -9,12 +9,12 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callwarden.core.decision import CLOCK_CODES, Reason
-from callwarden.core.gate.check import Check, ClockCheck, NotingCheck, SteadyCheck
+from callwarden.core.decision import CLOCK_CODES
+from callwarden.core.gate.check import ClockCheck, SteadyCheck
 from callwarden.core.gate.checks import default_checks
-from callwarden.core.gate.context import CheckContext
 from callwarden.core.gate.gate import Gate
 from callwarden.core.gate.numbering import normalize
+from rule_rows import Asking
 from strategies import ADDRESSES, attempts, clock_facts, facts
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -123,20 +123,6 @@ def test_a_steady_check_keeps_allowing_until_it_said(
         assert check(ctx.at(moved)) == [], (check.name, moved, until)
 
 
-class _Unsteady:
-    """A check as given, minus ``allows_until``: the gate must ask it again at the later instant."""
-
-    def __init__(self, check: Check) -> None:
-        self.check = check
-        self.name = check.name
-
-    def __call__(self, ctx: CheckContext) -> list[Reason]:
-        return self.check(ctx)
-
-    def notes(self, ctx: CheckContext) -> list[str]:
-        return self.check.notes(ctx) if isinstance(self.check, NotingCheck) else []
-
-
 @SETTINGS
 @given(case=cases())
 def test_next_allowed_at_is_the_same_without_steady_checks(gate: Gate, case) -> None:
@@ -145,6 +131,6 @@ def test_next_allowed_at_is_the_same_without_steady_checks(gate: Gate, case) -> 
     asking = Gate(
         plan=gate.plan,
         rules=gate.rules,
-        checks=[c if isinstance(c, ClockCheck) else _Unsteady(c) for c in default_checks()],
+        checks=[c if isinstance(c, ClockCheck) else Asking(c) for c in default_checks()],
     )
     assert gate.decide(attempt, known) == asking.decide(attempt, known)

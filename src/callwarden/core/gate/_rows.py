@@ -7,6 +7,7 @@ attempt's purpose, channel, method and line type.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Generic, Protocol, TypeVar
 
@@ -181,6 +182,22 @@ class EarliestMemo:
     def put(self, rules: RuleSet, key: object, instant: datetime, found: datetime) -> None:
         """Remember that the search from ``instant`` found ``found``."""
         self._memo(rules)[key] = (utc(instant), utc(found))
+
+    def through(
+        self,
+        rules: RuleSet,
+        key: object,
+        instant: datetime,
+        search: Callable[[], datetime | None],
+    ) -> datetime | None:
+        """The remembered answer for ``instant``, else ``search()`` (remembered when found)."""
+        known = self.get(rules, key, instant)
+        if known is not None:
+            return known
+        found = search()
+        if found is not None:
+            self.put(rules, key, instant, found)
+        return found
 
     def _memo(self, rules: RuleSet) -> dict[object, tuple[datetime, datetime]]:
         known, memo = self._state

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from callwarden.core.decision import JurisdictionCandidate, Reason, ReasonCode
 from callwarden.core.gate import _rows
-from callwarden.core.gate.check import HORIZON, Reasons, reason, zone
+from callwarden.core.gate.check import HORIZON, Reasons, first_agreed, reason, zone
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import CallingWindowRule, DayWindow
 from callwarden.core.rules.ruleset import RuleSet
@@ -68,36 +68,12 @@ class CallingHoursCheck:
         if not cands:
             return instant
         key = (cands, *_scope(ctx))
-        known = self._earliest.get(ctx.rules, key, instant)
-        if known is not None:
-            return known
-        found = self._search(ctx, instant)
-        if found is not None:
-            self._earliest.put(ctx.rules, key, instant, found)
-        return found
+        return self._earliest.through(ctx.rules, key, instant, lambda: self._search(ctx, instant))
 
     def _search(self, ctx: CheckContext, instant: datetime) -> datetime | None:
-        """The first instant every candidate's windows allow, searched afresh.
-
-        Candidates are asked in turn at the latest instant found so far, until every one in
-        a row has allowed the instant it was asked about.
-        """
-        cands = ctx.candidates
-        current, agreed = instant, 0
-        for step in range(64 * len(cands)):
-            cand = cands[step % len(cands)]
-            found = self._next_open(ctx, cand.state, cand.tz, current)
-            if found is None:
-                return None
-            if found > current:
-                if found - instant > HORIZON:
-                    return None
-                current, agreed = found, 1
-            else:
-                agreed += 1
-            if agreed == len(cands):
-                return current
-        return None
+        """The first instant every candidate's windows allow, searched afresh."""
+        asks = [partial(self._next_open, ctx, c.state, c.tz) for c in ctx.candidates]
+        return first_agreed(asks, instant)
 
     def _next_open(
         self, ctx: CheckContext, state: str | None, tz: str, instant: datetime

@@ -10,7 +10,7 @@ allow, and an empty set of checks is an error.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
@@ -107,3 +107,33 @@ class Reasons:
         if found is None:
             found = memo[key] = build()
         return found
+
+
+def first_agreed(
+    asks: Sequence[Callable[[datetime], datetime | None]], start: datetime, rounds: int = 64
+) -> datetime | None:
+    """The first instant at or after ``start`` that every ask allows, or None.
+
+    Each ask answers the first instant at or after the one it is given that it alone allows
+    (None: not within the horizon). They are asked in turn at the latest instant found so far,
+    until every one in a row has allowed the instant it was asked about (one is not asked again
+    about an instant it already allowed); an answer past ``HORIZON`` after ``start``, or no
+    agreement within ``rounds`` rounds, is None.
+    """
+    count = len(asks)
+    if not count:
+        return start
+    current, agreed = start, 0
+    for step in range(rounds * count):
+        found = asks[step % count](current)
+        if found is None:
+            return None
+        if found > current:
+            if found - start > HORIZON:
+                return None
+            current, agreed = found, 1
+        else:
+            agreed += 1
+        if agreed == count:
+            return current
+    return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 
 from callwarden.core.decision import (
     CLOCK_CODES,
@@ -20,11 +21,11 @@ from callwarden.core.decision import (
 )
 from callwarden.core.gate import jurisdiction
 from callwarden.core.gate.check import (
-    HORIZON,
     Check,
     ClockCheck,
     NotingCheck,
     SteadyCheck,
+    first_agreed,
     zone,
 )
 from callwarden.core.gate.context import CheckContext, Facts, SellerPolicy
@@ -170,35 +171,17 @@ class Gate:
         return reasons
 
     def _next_allowed(self, ctx: CheckContext) -> datetime | None:
-        """Fixpoint over the clock checks: move forward until all of them allow.
-
-        The checks are asked in turn, each at the latest instant found so far; the search
-        ends when every clock check in a row has answered the instant it was asked about
-        (a check is not asked again about an instant it already allowed).
-        """
-        start = ctx.attempt.at
-        current = start
-        checks = self._clock_checks
-        agreed = 0
-        for step in range(256 * len(checks)):
-            found = checks[step % len(checks)].earliest(ctx, current)
-            if found is None:
-                return None
-            if found > current:
-                if found - start > HORIZON:
-                    return None
-                current, agreed = found, 1
-            else:
-                agreed += 1
-            if agreed == len(checks):
-                # Every clock check allows ``current``; the others may not (a list goes
-                # stale, a consent is revoked meanwhile): asked again unless each says it
-                # still allows then.
-                if current < self._allows_until(ctx):
-                    return current
-                later = ctx.at(current)
-                return current if not self._run(later, self._other_checks) else None
-        return None
+        """The first instant every clock check allows (``first_agreed``), if the others do too."""
+        asks = [partial(check.earliest, ctx) for check in self._clock_checks]
+        current = first_agreed(asks, ctx.attempt.at, rounds=256)
+        if current is None:
+            return None
+        # Every clock check allows ``current``; the others may not (a list goes stale, a
+        # consent is revoked meanwhile): asked again unless each says it still allows then.
+        if current < self._allows_until(ctx):
+            return current
+        later = ctx.at(current)
+        return current if not self._run(later, self._other_checks) else None
 
     def _allows_until(self, ctx: CheckContext) -> datetime:
         """Before when every non-clock check (which all allow ``ctx``) keeps allowing."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from types import MappingProxyType
 
 import holidays
@@ -22,7 +22,7 @@ import holidays
 from callwarden.core.decision import Reason, ReasonCode
 from callwarden.core.gate import _rows
 from callwarden.core.gate._consents import usable
-from callwarden.core.gate.check import HORIZON, reason, zone
+from callwarden.core.gate.check import HORIZON, first_agreed, reason, zone
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import RestrictedDayRule
 from callwarden.core.types import ConsentKind
@@ -62,30 +62,13 @@ class RestrictedDaysCheck:
             return self._search(ctx, instant)
         a = ctx.attempt
         key = (ctx.candidates, a.purpose, a.channel, a.method, a.line_type)
-        known = self._earliest.get(ctx.rules, key, instant)
-        if known is not None:
-            return known
-        found = self._search(ctx, instant)
-        if found is not None:
-            self._earliest.put(ctx.rules, key, instant, found)
-        return found
+        return self._earliest.through(ctx.rules, key, instant, lambda: self._search(ctx, instant))
 
     def _search(self, ctx: CheckContext, instant: datetime) -> datetime | None:
         """The first free instant of every candidate, searched afresh."""
-        current = _rows.utc(instant)
-        for _ in range(64):
-            moved = current
-            for cand in ctx.candidates:
-                nxt = self._next_free(ctx, cand.state, cand.tz, moved)
-                if nxt is None:
-                    return None
-                moved = max(moved, nxt)
-            if moved == current:
-                return current.astimezone(instant.tzinfo)
-            if moved - _rows.utc(instant) > HORIZON:
-                return None
-            current = moved
-        return None
+        asks = [partial(self._next_free, ctx, c.state, c.tz) for c in ctx.candidates]
+        found = first_agreed(asks, _rows.utc(instant))
+        return None if found is None else found.astimezone(instant.tzinfo)
 
     def _next_free(
         self, ctx: CheckContext, state: str | None, tz: str, instant: datetime

@@ -11,7 +11,7 @@ from callwarden.core.gate.calling_hours import CallingHoursCheck
 from callwarden.core.gate.context import Facts
 from callwarden.core.gate.gate import Gate
 from callwarden.core.gate.restricted_days import RestrictedDaysCheck, calendar, holiday
-from callwarden.core.rules.model import FixedHoliday, RestrictedDayRule, RuleMeta, Scope
+from callwarden.core.rules.model import FixedHoliday, RestrictedDayRule
 from callwarden.core.rules.ruleset import RuleSet
 from callwarden.core.types import (
     Address,
@@ -19,11 +19,11 @@ from callwarden.core.types import (
     Channel,
     Consent,
     ConsentKind,
-    LineType,
     Method,
     Purpose,
 )
 from callwarden.errors import InvalidRuleFile
+from rule_rows import meta, scope
 
 RI = "4012345678"  # Providence
 TX = "2142345678"  # Dallas
@@ -225,21 +225,7 @@ def test_calendar_is_cached_and_read_only() -> None:
 
 def test_unknown_holiday_calendar_is_a_rule_error(plan, frozen_rules) -> None:
     """A calendar the holidays package does not know is reported as a rule-data error."""
-    bad = RestrictedDayRule(
-        meta=RuleMeta(
-            id="T-XX-HOLIDAY",
-            jurisdiction="US",
-            effective_from=date(2020, 1, 1),
-            citation="made-up",
-        ),
-        scope=Scope(
-            purposes=frozenset(Purpose),
-            channels=frozenset(Channel),
-            methods=frozenset(Method),
-            line_types=frozenset(LineType),
-        ),
-        holiday_calendar="US-ZZ",
-    )
+    bad = RestrictedDayRule(meta=meta("T-XX-HOLIDAY"), scope=scope(), holiday_calendar="US-ZZ")
     rules = RuleSet(
         version="t",
         content_hash="0" * 64,
@@ -272,18 +258,8 @@ def test_one_check_serves_several_rule_sets(plan, frozen_rules) -> None:
 
 def _fixed_rule(calendar_name: str | None = None) -> RestrictedDayRule:
     return RestrictedDayRule(
-        meta=RuleMeta(
-            id="T-XX-FIXED-HOLIDAY",
-            jurisdiction="US",
-            effective_from=date(2020, 1, 1),
-            citation="made-up",
-        ),
-        scope=Scope(
-            purposes=frozenset(Purpose),
-            channels=frozenset(Channel),
-            methods=frozenset(Method),
-            line_types=frozenset(LineType),
-        ),
+        meta=meta("T-XX-FIXED-HOLIDAY"),
+        scope=scope(),
         holiday_calendar=calendar_name,
         holiday_names=("Christmas Day",) if calendar_name else (),
         fixed_holidays=(FixedHoliday(name="Flag Day", month=6, day=14),),

@@ -15,9 +15,10 @@ from callwarden.core.gate.calling_hours import CallingHoursCheck, local_hours
 from callwarden.core.gate.context import Facts
 from callwarden.core.gate.gate import Gate
 from callwarden.core.gate.numbering import NumberingPlan
-from callwarden.core.rules.model import CallingWindowRule, DayWindow, RuleMeta, Scope
+from callwarden.core.rules.model import CallingWindowRule, DayWindow
 from callwarden.core.rules.ruleset import RuleSet
-from callwarden.core.types import Attempt, Channel, LineType, Method, Purpose
+from callwarden.core.types import Attempt, Purpose
+from rule_rows import meta, scope
 
 MS = "6012345678"  # Jackson, Central time
 AZ = "6022345678"  # Phoenix, no daylight saving time
@@ -26,18 +27,8 @@ EVERY_DAY = frozenset(range(7))
 
 def _rule(start: time, end: time, *, standard_time: bool = True) -> CallingWindowRule:
     return CallingWindowRule(
-        meta=RuleMeta(
-            id="T-XX-STANDARD-WINDOW",
-            jurisdiction="US",
-            effective_from=date(2000, 1, 1),
-            citation="made-up",
-        ),
-        scope=Scope(
-            purposes=frozenset({Purpose.TELEMARKETING}),
-            channels=frozenset(Channel),
-            methods=frozenset(Method),
-            line_types=frozenset(LineType),
-        ),
+        meta=meta("T-XX-STANDARD-WINDOW"),
+        scope=scope([Purpose.TELEMARKETING]),
         windows=(DayWindow(days=EVERY_DAY, start=start, end=end),),
         standard_time=standard_time,
     )

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 import pytest
 from tests.unit.core.gate.conftest import make_attempt
 
-from callwarden.core.decision import Reason, ReasonCode
-from callwarden.core.gate.check import Check, ClockCheck, NotingCheck
+from callwarden.core.decision import ReasonCode
+from callwarden.core.gate.check import ClockCheck
 from callwarden.core.gate.checks import default_checks
 from callwarden.core.gate.consent import ConsentCheck
-from callwarden.core.gate.context import CheckContext, Facts
+from callwarden.core.gate.context import Facts
 from callwarden.core.gate.gate import Gate
 from callwarden.core.gate.numbering import NumberingPlan
 from callwarden.core.rules.ruleset import RuleSet
@@ -29,6 +29,7 @@ from callwarden.core.types import (
     LineType,
     Method,
 )
+from rule_rows import Asking
 
 NY = "2122345678"
 LA = "5042345678"  # New Orleans
@@ -38,23 +39,9 @@ HALF_PAST = OPENS - timedelta(minutes=30)
 NUMBER = 2122345678
 
 
-class _Asking:
-    """A non-clock check without ``allows_until``: the gate must ask it again."""
-
-    def __init__(self, check: Check) -> None:
-        self.check = check
-        self.name = check.name
-
-    def __call__(self, ctx: CheckContext) -> list[Reason]:
-        return self.check(ctx)
-
-    def notes(self, ctx: CheckContext) -> list[str]:
-        return self.check.notes(ctx) if isinstance(self.check, NotingCheck) else []
-
-
 def _gates(plan: NumberingPlan, rules: RuleSet) -> tuple[Gate, Gate]:
     trusting = Gate(plan=plan, rules=rules, checks=default_checks())
-    checks = [c if isinstance(c, ClockCheck) else _Asking(c) for c in default_checks()]
+    checks = [c if isinstance(c, ClockCheck) else Asking(c) for c in default_checks()]
     return trusting, Gate(plan=plan, rules=rules, checks=checks)
 
 
