@@ -89,7 +89,23 @@ def usable_until(ctx: CheckContext) -> datetime:
     relationship also ends after the months of an EBR rule, which depend on the asking
     rule's state: with one, this returns the attempt's own instant (it cannot say).
     """
+    # Kept in the context with the instant it is for: a context moved to a later instant
+    # (``CheckContext.at``) may start with this one's memo.
+    known = ctx.memo.get(_USABLE_UNTIL)
+    if isinstance(known, tuple) and known[0] is ctx.attempt.at:
+        return known[1]  # type: ignore[no-any-return]
+    found = _usable_until(ctx)
+    ctx.memo[_USABLE_UNTIL] = (ctx.attempt.at, found)
+    return found
+
+
+_USABLE_UNTIL = "usable until"
+
+
+def _usable_until(ctx: CheckContext) -> datetime:
     at = utc(ctx.attempt.at)
+    if not ctx.facts.consents:
+        return _FOREVER
     until: datetime | None = None
     seller = ctx.attempt.seller
     for c in ctx.facts.consents:

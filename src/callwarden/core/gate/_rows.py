@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Generic, Protocol, TypeVar
 
 from callwarden.core.gate.check import zone
@@ -148,15 +149,20 @@ def rows_until(ctx: CheckContext) -> datetime:
     known = ctx.memo.get(_ROWS_UNTIL)
     if known is not None:
         return known  # type: ignore[return-value]
-    found = min(
-        (
-            local_midnight(local.date() + _DAY, cand.tz)
-            for cand, local in zip(ctx.candidates, ctx.locals_at(ctx.attempt.at), strict=True)
-        ),
-        default=utc(ctx.attempt.at),
-    )
+    found = utc(ctx.attempt.at)
+    for i, (cand, local) in enumerate(
+        zip(ctx.candidates, ctx.locals_at(ctx.attempt.at), strict=True)
+    ):
+        midnight = _midnight_after(local.date(), cand.tz)
+        found = midnight if i == 0 else min(found, midnight)
     ctx.memo[_ROWS_UNTIL] = found
     return found
+
+
+@lru_cache(maxsize=4096)
+def _midnight_after(day: date, tz: str) -> datetime:
+    """The local midnight that ends ``day`` in ``tz``, in UTC."""
+    return local_midnight(day + _DAY, tz)
 
 
 class EarliestMemo:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from callwarden.core.decision import Reason, ReasonCode
 from callwarden.core.gate import _rows
@@ -60,15 +61,16 @@ class DncCheck:
         """Until a list in scope goes stale, a consent stops counting or the local date changes."""
         until = min(_rows.rows_until(ctx), usable_until(ctx))
         at = _rows.utc(ctx.attempt.at)
+        refreshed_at = ctx.facts.list_refreshed
+        exempt = ctx.policy.exempt_lists
         for row in self._rows.across(ctx, ctx.attempt.at):
             name = row.list_name
-            if row.max_age_days is None or not _exemptible(name):
+            if row.max_age_days is None or name in exempt:
                 continue
-            refreshed = ctx.facts.list_refreshed.get(name)
-            if refreshed is None or name in ctx.policy.exempt_lists:
+            refreshed = refreshed_at.get(name)
+            if refreshed is None or not _exemptible(name):
                 continue
-            # Fresh while the age is at most max_age_days: stale one microsecond later.
-            stale = _rows.utc(refreshed) + timedelta(days=row.max_age_days, microseconds=1)
+            stale = _rows.utc(refreshed) + _fresh_for(row.max_age_days)
             if at < stale < until:
                 until = stale
         return until
@@ -85,6 +87,15 @@ class DncCheck:
             for name in names
             if name in exempt
         ]
+
+
+@lru_cache(maxsize=64)
+def _fresh_for(max_age_days: int) -> timedelta:
+    """How long after its refresh a list goes stale.
+
+    Fresh while its age is at most ``max_age_days``, stale one microsecond later.
+    """
+    return timedelta(days=max_age_days, microseconds=1)
 
 
 def _exemptible(list_name: str) -> bool:

@@ -178,16 +178,15 @@ class Gate:
             return None
         # Every clock check allows ``current``; the others may not (a list goes stale, a
         # consent is revoked meanwhile): asked again unless each says it still allows then.
-        if current < self._allows_until(ctx):
+        if self._still_allowed(ctx, current):
             return current
         later = ctx.at(current)
         return current if not self._run(later, self._other_checks) else None
 
-    def _allows_until(self, ctx: CheckContext) -> datetime:
-        """Before when every non-clock check (which all allow ``ctx``) keeps allowing."""
-        if not self._steady:
-            return ctx.attempt.at
-        return min(check.allows_until(ctx) for check in self._steady)
+    def _still_allowed(self, ctx: CheckContext, instant: datetime) -> bool:
+        """Whether every non-clock check (which all allow ``ctx``) says it allows ``instant``."""
+        steady = self._steady
+        return bool(steady) and all(check.allows_until(ctx) > instant for check in steady)
 
     def _invalid(self, attempt: Attempt) -> Decision:
         reason = Reason(
