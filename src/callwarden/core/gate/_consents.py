@@ -16,9 +16,9 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from callwarden.core.gate._rows import utc
+from callwarden.core.gate.check import RuleSetMemo
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import FEDERAL, EbrRule
-from callwarden.core.rules.ruleset import RuleSet
 from callwarden.core.types import Consent, ConsentKind
 
 EBR_KINDS = frozenset({ConsentKind.EBR_PURCHASE, ConsentKind.EBR_INQUIRY})
@@ -128,12 +128,8 @@ _FOREVER = datetime.max.replace(tzinfo=UTC)
 
 def ebr_rule(ctx: CheckContext, jurisdiction: str, instant: datetime) -> EbrRule | None:
     """The EBR rule in force for a rule of ``jurisdiction``: the state's own, else federal."""
-    global _EBR_MEMO  # noqa: PLW0603 - one memo per rule set, started over with another
     day = utc(instant).date()
-    known, memo = _EBR_MEMO
-    if known is not ctx.rules or len(memo) > _EBR_LIMIT:
-        memo = {}
-        _EBR_MEMO = (ctx.rules, memo)
+    memo = _EBR_RULES.of(ctx.rules)
     key = (jurisdiction, day)
     if key in memo:
         return memo[key]
@@ -147,8 +143,7 @@ def ebr_rule(ctx: CheckContext, jurisdiction: str, instant: datetime) -> EbrRule
 
 
 #: The EBR rule per (jurisdiction, UTC day), for the last rule set asked about.
-_EBR_MEMO: tuple[RuleSet | None, dict[tuple[str, date], EbrRule | None]] = (None, {})
-_EBR_LIMIT = 4096
+_EBR_RULES: RuleSetMemo[tuple[str, date], EbrRule | None] = RuleSetMemo()
 
 
 def predates_reassignment(ctx: CheckContext, consent: Consent, instant: datetime) -> bool:

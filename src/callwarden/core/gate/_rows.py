@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Generic, Protocol, TypeVar
 
-from callwarden.core.gate.check import zone
+from callwarden.core.gate.check import RuleSetMemo, zone
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import FEDERAL, RuleMeta, Scope
 from callwarden.core.rules.ruleset import RuleSet
@@ -45,12 +45,10 @@ class Applicable(Generic[S]):
     computed once per such key (the memo is bounded and starts over with another rule set).
     """
 
-    LIMIT = 4096
-
     def __init__(self, family: str) -> None:
         """Memoize rows of ``family`` (a ``RuleSet`` field name such as ``"dnc_lists"``)."""
         self.family = family
-        self._state: tuple[RuleSet | None, dict[tuple[object, ...], tuple[S, ...]]] = (None, {})
+        self._rows: RuleSetMemo[tuple[object, ...], tuple[S, ...]] = RuleSetMemo()
 
     def at(self, ctx: CheckContext, state: str | None, day: date) -> tuple[S, ...]:
         """Federal rows and rows of ``state`` in force on ``day`` that cover the attempt."""
@@ -99,11 +97,7 @@ class Applicable(Generic[S]):
         return found
 
     def _memo(self, rules: RuleSet) -> dict[tuple[object, ...], tuple[S, ...]]:
-        known, memo = self._state
-        if known is not rules or len(memo) > self.LIMIT:
-            memo = {}
-            self._state = (rules, memo)
-        return memo
+        return self._rows.of(rules)
 
 
 def places_key(ctx: CheckContext) -> tuple[object, ...]:
@@ -176,7 +170,7 @@ class EarliestMemo:
 
     def __init__(self) -> None:
         """Start empty."""
-        self._state: tuple[RuleSet | None, dict[object, tuple[datetime, datetime]]] = (None, {})
+        self._searches: RuleSetMemo[object, tuple[datetime, datetime]] = RuleSetMemo()
 
     def get(self, rules: RuleSet, key: object, instant: datetime) -> datetime | None:
         """The remembered answer for ``instant`` (in its offset), or None when unknown."""
@@ -206,11 +200,7 @@ class EarliestMemo:
         return found
 
     def _memo(self, rules: RuleSet) -> dict[object, tuple[datetime, datetime]]:
-        known, memo = self._state
-        if known is not rules or len(memo) > Applicable.LIMIT:
-            memo = {}
-            self._state = (rules, memo)
-        return memo
+        return self._searches.of(rules)
 
 
 def local_midnight(day: date, tz: str) -> datetime:

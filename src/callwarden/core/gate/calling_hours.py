@@ -13,10 +13,16 @@ from functools import lru_cache, partial
 
 from callwarden.core.decision import JurisdictionCandidate, Reason, ReasonCode
 from callwarden.core.gate import _rows
-from callwarden.core.gate.check import HORIZON, Reasons, first_agreed, reason, zone
+from callwarden.core.gate.check import (
+    HORIZON,
+    Reasons,
+    RuleSetMemo,
+    first_agreed,
+    reason,
+    zone,
+)
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import CallingWindowRule, DayWindow
-from callwarden.core.rules.ruleset import RuleSet
 
 #: The local hours of one day that every rule allows: (start, end or None for midnight), or
 #: None when no hour of the day is allowed.
@@ -31,7 +37,7 @@ class CallingHoursCheck:
     def __init__(self) -> None:
         """Start with an empty memo of the calling-window rows."""
         self._rows: _rows.Applicable[CallingWindowRule] = _rows.Applicable("calling_windows")
-        self._hours: tuple[RuleSet | None, dict[tuple[object, ...], _Hours]] = (None, {})
+        self._hours: RuleSetMemo[tuple[object, ...], _Hours] = RuleSetMemo()
         #: Whether an instant is inside every window depends only on the candidates, the
         #: scope and the rule set: the last search per candidates and scope is remembered.
         self._earliest = _rows.EarliestMemo()
@@ -99,10 +105,7 @@ class CallingHoursCheck:
     def _open_hours(self, ctx: CheckContext, state: str | None, tz: str, day: date) -> _Hours:
         """The local hours every rule allows on ``day`` (end None: midnight), None: no hour."""
         key = (state, tz, day, *_scope(ctx))
-        known, memo = self._hours
-        if known is not ctx.rules or len(memo) > _rows.Applicable.LIMIT:
-            memo = {}
-            self._hours = (ctx.rules, memo)
+        memo = self._hours.of(ctx.rules)
         if key in memo:
             return memo[key]
         lo, hi = time(0), None

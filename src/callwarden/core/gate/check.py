@@ -13,13 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Protocol, runtime_checkable
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from callwarden.core.decision import Reason, ReasonCode
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import RuleMeta
 from callwarden.core.rules.ruleset import RuleSet
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 #: How far ahead ``next_allowed_at`` is searched.
 HORIZON = timedelta(days=15)
@@ -83,6 +86,29 @@ def reason(code: ReasonCode, meta: RuleMeta, message: str) -> Reason:
     )
 
 
+class RuleSetMemo(Generic[K, V]):
+    """A bounded memo that belongs to one rule set.
+
+    Another rule set starts it over, and so does growing past ``LIMIT`` entries. The rule set
+    and its dict are replaced together, as one tuple, so a thread never reads a dict with
+    another rule set's answers.
+    """
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._state: tuple[RuleSet | None, dict[K, V]] = (None, {})
+
+    def of(self, rules: RuleSet) -> dict[K, V]:
+        """The memo's entries for ``rules`` (a fresh dict for a new rule set, or when full)."""
+        known, memo = self._state
+        if known is not rules or len(memo) > self.LIMIT:
+            memo = {}
+            self._state = (rules, memo)
+        return memo
+
+
 class Reasons:
     """Reasons a check has already written, by what their message depends on.
 
@@ -91,18 +117,13 @@ class Reasons:
     Bounded; starts over with another rule set.
     """
 
-    LIMIT = 4096
-
     def __init__(self) -> None:
         """Start empty."""
-        self._state: tuple[RuleSet | None, dict[object, Reason]] = (None, {})
+        self._memo: RuleSetMemo[object, Reason] = RuleSetMemo()
 
     def get(self, rules: RuleSet, key: object, build: Callable[[], Reason]) -> Reason:
         """The reason remembered for ``key`` under ``rules``, built with ``build`` if new."""
-        known, memo = self._state
-        if known is not rules or len(memo) > self.LIMIT:
-            memo = {}
-            self._state = (rules, memo)
+        memo = self._memo.of(rules)
         found = memo.get(key)
         if found is None:
             found = memo[key] = build()

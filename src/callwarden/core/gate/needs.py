@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from callwarden.core.gate import _rows
+from callwarden.core.gate.check import RuleSetMemo
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import (
     ConsentRule,
@@ -21,7 +22,6 @@ from callwarden.core.rules.model import (
     FrequencyCapRule,
     RestrictedDayRule,
 )
-from callwarden.core.rules.ruleset import RuleSet
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,7 +44,7 @@ class NeedsFinder:
         self._bans: _rows.Applicable[EmergencyBanRule] = _rows.Applicable("emergency_bans")
         self._days: _rows.Applicable[RestrictedDayRule] = _rows.Applicable("restricted_days")
         self._lists: _rows.Applicable[DncListRule] = _rows.Applicable("dnc_lists")
-        self._memo: tuple[RuleSet | None, dict[object, FactNeeds]] = (None, {})
+        self._memo: RuleSetMemo[object, FactNeeds] = RuleSetMemo()
 
     def __call__(self, ctx: CheckContext) -> FactNeeds:
         """The facts a decision in ``ctx`` (with its DNC hits already known) can depend on.
@@ -54,10 +54,7 @@ class NeedsFinder:
         per such key.
         """
         key = (_rows.places_key(ctx), bool(ctx.facts.dnc_hits))
-        known, memo = self._memo
-        if known is not ctx.rules or len(memo) > _rows.Applicable.LIMIT:
-            memo = {}
-            self._memo = (ctx.rules, memo)
+        memo = self._memo.of(ctx.rules)
         found = memo.get(key)
         if found is None:
             found = memo[key] = self._find(ctx)
