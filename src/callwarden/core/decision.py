@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
+
+from callwarden.core._frozen import replaced
 
 
 class ReasonCode(enum.StrEnum):
@@ -97,12 +99,7 @@ class Decision:
         ``dataclasses.replace(self, attempt_id=..., phone_e164=...)``, cheaper: the decision
         memo hands one decision to many attempts of a batch.
         """
-        copy = object.__new__(Decision)
-        for name in _DECISION_FIELDS:
-            object.__setattr__(copy, name, getattr(self, name))
-        object.__setattr__(copy, "attempt_id", attempt_id)
-        object.__setattr__(copy, "phone_e164", phone_e164)
-        return copy
+        return replaced(self, attempt_id=attempt_id, phone_e164=phone_e164)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -128,6 +125,3 @@ class Decision:
         if self.notes:
             out["notes"] = list(self.notes)
         return out
-
-
-_DECISION_FIELDS = tuple(f.name for f in fields(Decision))

@@ -7,8 +7,10 @@ these types happens at the edges (CLI, API, importers), never here.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
+
+from callwarden.core._frozen import replaced
 
 
 class Channel(enum.StrEnum):
@@ -103,14 +105,7 @@ class Attempt:
         if at.tzinfo is None or at.utcoffset() is None:
             msg = "Attempt.at must be timezone-aware"
             raise ValueError(msg)
-        moved = object.__new__(Attempt)
-        for name in _ATTEMPT_FIELDS:
-            object.__setattr__(moved, name, getattr(self, name))
-        object.__setattr__(moved, "at", at)
-        return moved
-
-
-_ATTEMPT_FIELDS = tuple(f.name for f in fields(Attempt))
+        return replaced(self, at=at)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -131,6 +131,14 @@ def _places_key(ctx: CheckContext, instant: datetime) -> tuple[object, ...]:
 
 
 _PLACES = "places"
+
+
+def kind(ctx: CheckContext) -> tuple[object, ...]:
+    """The attempt's purpose, channel, method and line type: what a row's scope looks at."""
+    a = ctx.attempt
+    return (a.purpose, a.channel, a.method, a.line_type)
+
+
 _ROWS_UNTIL = "rows until"
 
 

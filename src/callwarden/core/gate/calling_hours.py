@@ -73,7 +73,7 @@ class CallingHoursCheck:
         cands = ctx.candidates
         if not cands:
             return instant
-        key = (cands, *_scope(ctx))
+        key = (cands, *_rows.kind(ctx))
         return self._earliest.through(ctx.rules, key, instant, lambda: self._search(ctx, instant))
 
     def _search(self, ctx: CheckContext, instant: datetime) -> datetime | None:
@@ -104,7 +104,7 @@ class CallingHoursCheck:
 
     def _open_hours(self, ctx: CheckContext, state: str | None, tz: str, day: date) -> _Hours:
         """The local hours every rule allows on ``day`` (end None: midnight), None: no hour."""
-        key = (state, tz, day, *_scope(ctx))
+        key = (state, tz, day, *_rows.kind(ctx))
         memo = self._hours.of(ctx.rules)
         if key in memo:
             return memo[key]
@@ -190,8 +190,3 @@ def _window_for(rule: CallingWindowRule, weekday: int) -> DayWindow | None:
         if weekday in window.days:
             return window
     return None
-
-
-def _scope(ctx: CheckContext) -> tuple[object, ...]:
-    a = ctx.attempt
-    return (a.purpose, a.channel, a.method, a.line_type)

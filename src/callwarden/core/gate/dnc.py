@@ -52,9 +52,9 @@ class DncCheck:
                 if found is not None:
                     key = (row.meta.id, ctx.attempt.seller)
                     out.append(self._reasons.get(ctx.rules, key, found))
-        age_of = _Ages(ctx)
+        at = _rows.utc(ctx.attempt.at)
         for row in rows:
-            out.extend(_stale(ctx, row, age_of))
+            out.extend(_stale(ctx, row, at))
         return out
 
     def allows_until(self, ctx: CheckContext) -> datetime:
@@ -137,19 +137,7 @@ def _hit(ctx: CheckContext, row: DncListRule) -> Callable[[], Reason] | None:
     return build
 
 
-class _Ages:
-    """How long before the attempt each list was refreshed (the attempt's UTC instant once)."""
-
-    __slots__ = ("at",)
-
-    def __init__(self, ctx: CheckContext) -> None:
-        self.at = _rows.utc(ctx.attempt.at)
-
-    def __call__(self, refreshed: datetime) -> timedelta:
-        return self.at - _rows.utc(refreshed)
-
-
-def _stale(ctx: CheckContext, row: DncListRule, age_of: _Ages) -> list[Reason]:
+def _stale(ctx: CheckContext, row: DncListRule, at: datetime) -> list[Reason]:
     name = row.list_name
     if not _exemptible(name) or name in ctx.policy.exempt_lists:
         return []
@@ -159,7 +147,7 @@ def _stale(ctx: CheckContext, row: DncListRule, age_of: _Ages) -> list[Reason]:
         return [reason(ReasonCode.DNC_DATA_STALE, row.meta, message)]
     if row.max_age_days is None:
         return []
-    age = age_of(refreshed)
+    age = at - _rows.utc(refreshed)
     if age <= timedelta(days=row.max_age_days):
         return []
     message = (

@@ -60,8 +60,7 @@ class RestrictedDaysCheck:
         """The first instant at or after ``instant`` on an unrestricted day in every zone."""
         if ctx.facts.consents:  # a ban may be lifted by a consent, in force for a while
             return self._search(ctx, instant)
-        a = ctx.attempt
-        key = (ctx.candidates, a.purpose, a.channel, a.method, a.line_type)
+        key = (ctx.candidates, *_rows.kind(ctx))
         return self._earliest.through(ctx.rules, key, instant, lambda: self._search(ctx, instant))
 
     def _search(self, ctx: CheckContext, instant: datetime) -> datetime | None:
