@@ -89,13 +89,14 @@ def usable_until(ctx: CheckContext) -> datetime:
     relationship also ends after the months of an EBR rule, which depend on the asking
     rule's state: with one, this returns the attempt's own instant (it cannot say).
     """
-    # Kept in the context with the instant it is for: a context moved to a later instant
-    # (``CheckContext.at``) may start with this one's memo.
+    # Kept in the context with the instant and facts it is for: a context moved to a later
+    # instant (``CheckContext.at``), or given its stored facts (``Gate.decide_prepared``), may
+    # start with another context's memo.
     known = ctx.memo.get(_USABLE_UNTIL)
-    if isinstance(known, tuple) and known[0] is ctx.attempt.at:
-        return known[1]  # type: ignore[no-any-return]
+    if isinstance(known, tuple) and known[0] is ctx.attempt.at and known[1] is ctx.facts:
+        return known[2]  # type: ignore[no-any-return]
     found = _usable_until(ctx)
-    ctx.memo[_USABLE_UNTIL] = (ctx.attempt.at, found)
+    ctx.memo[_USABLE_UNTIL] = (ctx.attempt.at, ctx.facts, found)
     return found
 
 

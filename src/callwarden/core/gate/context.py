@@ -82,7 +82,7 @@ class CheckContext:
 
         What the checks memoized depends on the candidates' local dates and the attempt's
         scope; when every local date is unchanged, the moved context starts with it. An entry
-        that depends on the instant itself must carry the instant it is for.
+        that depends on the instant or on the stored facts must carry what it is for.
         """
         local_times = tuple(instant.astimezone(_zone(c.tz)) for c in self.candidates)
         moved = CheckContext(
