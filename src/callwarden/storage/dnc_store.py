@@ -141,22 +141,16 @@ class DncStore:
         With ``states``, state lists of other states are not asked (each is a lookup).
         """
         views = self._snapshot().views
-        found = []
-        for name in _SELLER_FREE:
-            view = views.get(name)
-            if view is not None and view.contains(national):
-                found.append(name)
-        view = views.get(f"internal:{seller}")
-        if view is not None and view.contains(national):
-            found.append("internal")
+        own = f"internal:{seller}"
         if states is None:
-            asked = [name for name in views if name.startswith("state:")]
+            state_lists = [name for name in views if name.startswith("state:")]
         else:
-            asked = [f"state:{state}" for state in states]
-        for name in asked:
+            state_lists = [f"state:{state}" for state in states]
+        found = []
+        for name in (*_SELLER_FREE, own, *state_lists):
             view = views.get(name)
             if view is not None and view.contains(national):
-                found.append(name)
+                found.append("internal" if name == own else name)
         return frozenset(found)
 
     def numbers(self, list_name: str) -> npt.NDArray[np.int64]:
