@@ -133,9 +133,7 @@ class CheckService:
         if stored is None or not reads_db:
             facts = Facts(dnc_hits=hits, list_refreshed=refreshed)
             return facts, SellerPolicy(litigator_blocks=self.litigator_blocks)
-        states = {s for s in [self.gate.plan.lookup(number)[0]] if s}
-        if attempt.address and attempt.address.state:
-            states.add(attempt.address.state.upper())
+        states = set(prepared.ctx.states)  # the number's state and the address's, if any
         consents = stored.consents(number, attempt.seller) if needs.consents else ()
         facts = Facts(
             dnc_hits=hits,
