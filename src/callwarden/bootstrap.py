@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from callwarden.core.rules.ruleset import RuleSet
     from callwarden.services.apikeys import ApiKeyService
     from callwarden.services.check import CheckService
+    from callwarden.services.check_columns import ColumnarCheck
     from callwarden.services.consent import ConsentService
     from callwarden.services.dnc import DncService
     from callwarden.services.emergency import EmergencyService
@@ -191,6 +192,13 @@ class App:
             litigator_blocks=self.settings.litigator_blocks,
             reads=SqlFactReads(self.engine),
         )
+
+    @cached_property
+    def batch_checker(self) -> ColumnarCheck:
+        """The check service's columnar form, for batches of attempts."""
+        from callwarden.services.check_columns import ColumnarCheck
+
+        return ColumnarCheck(self.checker)
 
 
 def bootstrap(settings: Settings | None = None) -> App:

@@ -83,6 +83,35 @@ def test_a_batch_is_decided_in_order(client: TestClient, dialer: dict[str, str])
     assert [d["allowed"] for d in decisions] == [False, True, False]
 
 
+def test_a_batch_answers_each_attempt_as_the_single_route_does(
+    client: TestClient, dialer: dict[str, str]
+) -> None:
+    """The columnar batch and the single route agree, byte for byte, attempt by attempt."""
+    attempts = [
+        ALLOWED,
+        {**ALLOWED, "id": "ok2", "phone": "+1 214.234.5679"},  # the same group as "ok"
+        LATE,
+        INVALID,
+        {**LATE, "id": "addressed", "address": {"state": "FL"}},
+    ]
+    response = client.post("/v1/check/batch", json={"attempts": attempts}, headers=dialer)
+    assert response.status_code == 200
+    batch = response.json()["decisions"]
+    singles = [client.post("/v1/check", json=a, headers=dialer).json() for a in attempts]
+    assert batch == singles
+    assert batch[1]["phone_e164"] == "+12142345679"
+
+
+def test_a_batch_with_a_phone_written_as_a_number_is_still_answered(
+    client: TestClient, dialer: dict[str, str]
+) -> None:
+    """Bodies the columnar reader leaves alone go through the model as before."""
+    body = {"attempts": [{**ALLOWED, "phone": 2142345678}]}
+    response = client.post("/v1/check/batch", json=body, headers=dialer)
+    assert response.status_code == 200
+    assert response.json()["decisions"][0]["phone_e164"] == "+12142345678"
+
+
 def test_the_batch_size_comes_from_settings(client: TestClient, dialer: dict[str, str]) -> None:
     """max_batch=5: five attempts pass, six are 422, none is 422 too."""
     five = {"attempts": [ALLOWED] * 5}
@@ -190,9 +219,9 @@ class WhereChecked:
         self.real = real
         self.threads: list[str] = []
 
-    def check(self, attempts: Any, record: bool = False) -> Any:
+    def check(self, attempts: Any, **options: Any) -> Any:
         self.threads.append(threading.current_thread().name)
-        return self.real.check(attempts, record=record)
+        return self.real.check(attempts, **options)
 
 
 def test_reads_run_on_the_loop_and_writes_in_the_thread_pool(
@@ -200,11 +229,17 @@ def test_reads_run_on_the_loop_and_writes_in_the_thread_pool(
 ) -> None:
     """With SQLite a read-only check runs inline; one that records goes to a worker thread."""
     spy = WhereChecked(api.state.cw.checker)
+    columns = WhereChecked(api.state.cw.batch_checker)
     monkeypatch.setitem(api.state.cw.__dict__, "checker", spy)
+    monkeypatch.setitem(api.state.cw.__dict__, "batch_checker", columns)
     client.post("/v1/check", json=ALLOWED, headers=dialer)
     client.post("/v1/check?record=true", json={**ALLOWED, "seller": "spy"}, headers=dialer)
     client.post("/v1/check/batch", json={"attempts": [ALLOWED]}, headers=dialer)
-    inline, recorded, batch = spy.threads
+    body = {"attempts": [{**ALLOWED, "seller": "spy"}], "record": True}
+    client.post("/v1/check/batch", json=body, headers=dialer)
+    inline, recorded, recorded_batch = spy.threads
+    (batch,) = columns.threads
     assert "worker" not in inline.lower()
     assert "worker" in recorded.lower()
     assert "worker" in batch.lower()
+    assert "worker" in recorded_batch.lower()

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Annotated, NotRequired
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+)
+from typing_extensions import TypedDict
 
 from callwarden.core.types import Address, Attempt, Channel, LineType, Method, Purpose
 
@@ -45,19 +55,11 @@ class AttemptIn(BaseModel):
 
     def to_core(self) -> Attempt:
         """The core Attempt."""
-        address = None
-        if self.address is not None:
-            address = Address(
-                state=self.address.state.upper() if self.address.state else None,
-                zip=self.address.zip,
-            )
-        at = self.at
-        if at.tzinfo is not UTC and at.utcoffset() == _ZERO:
-            at = at.replace(tzinfo=UTC)  # the same instant, with the zone the core recognizes
+        address = core_address(self.address)
         return Attempt(
             id=self.id,
             phone=self.phone,
-            at=at,
+            at=core_instant(self.at),
             channel=self.channel,
             purpose=self.purpose,
             method=self.method,
@@ -66,6 +68,53 @@ class AttemptIn(BaseModel):
             address=address,
             line_type=self.line_type,
         )
+
+
+def core_instant(at: datetime) -> datetime:
+    """The same instant, in UTC as the core recognizes it when its offset is zero."""
+    if at.tzinfo is not UTC and at.utcoffset() == _ZERO:
+        return at.replace(tzinfo=UTC)
+    return at
+
+
+def core_address(address: AddressIn | None) -> Address | None:
+    """The core Address (the state upper-cased), or None."""
+    if address is None:
+        return None
+    return Address(state=address.state.upper() if address.state else None, zip=address.zip)
+
+
+class AttemptFields(TypedDict):
+    """``AttemptIn`` as a dict: the same fields and limits, read without building a model.
+
+    A batch of thousands of attempts validates about twice as fast this way. It is stricter
+    than ``AttemptIn`` in one respect: a phone given as a JSON number is refused here (callers
+    then validate with ``AttemptIn``, which accepts it and gives the same errors as ever).
+    """
+
+    __pydantic_config__ = ConfigDict(extra="forbid", str_max_length=200)  # type: ignore[misc]
+
+    id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    phone: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    at: AwareDatetime
+    channel: NotRequired[Channel]
+    purpose: NotRequired[Purpose]
+    method: NotRequired[Method]
+    campaign: NotRequired[str]
+    seller: NotRequired[str]
+    address: NotRequired[AddressIn | None]
+    line_type: NotRequired[LineType]
+
+
+class BatchFields(TypedDict):
+    """A batch body as a dict (``attempts`` and the ``record`` flag), without a size limit."""
+
+    attempts: list[AttemptFields]
+    record: NotRequired[bool]
+
+
+#: Validates a batch body's JSON into ``BatchFields``.
+BATCH_FIELDS: TypeAdapter[BatchFields] = TypeAdapter(BatchFields)
 
 
 def first_error(exc: Exception) -> str:
@@ -78,4 +127,14 @@ def first_error(exc: Exception) -> str:
     return str(exc)
 
 
-__all__ = ["AddressIn", "AttemptIn", "datetime", "first_error"]
+__all__ = [
+    "BATCH_FIELDS",
+    "AddressIn",
+    "AttemptFields",
+    "AttemptIn",
+    "BatchFields",
+    "core_address",
+    "core_instant",
+    "datetime",
+    "first_error",
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import NamedTuple, TypeVar
@@ -63,7 +64,7 @@ class CheckService:
         self.lookback = history_lookback(gate.rules)
         # Attempts the rules cannot tell apart (same kind, place, lists, minute, no stored
         # facts of their own) share one decision: see core.gate.memo.
-        self._memo = DecisionMemo(gate)
+        self.memo = DecisionMemo(gate)
         self._abandonment_cache: dict[tuple[str, str, datetime], tuple[datetime, AbandonStats]] = {}
 
     def check(self, attempts: Sequence[Attempt], *, record: bool = False) -> list[Decision]:
@@ -77,26 +78,26 @@ class CheckService:
         of the later ones.
         """
         refreshed = self.dnc.refreshed()
-        prepared = [self._prepare(attempt) for attempt in attempts]
+        prepared = [self.prepare(attempt) for attempt in attempts]
         reading = [p for p in prepared if p.reads_db]
         decisions: list[Decision] = []
         with contextlib.ExitStack() as stack:
-            work = _LazyUnitOfWork(self.uow, stack)
-            stored: _Stored | None = None
+            work = LazyUnitOfWork(self.uow, stack)
+            stored: StoredFacts | None = None
             if record or (reading and (self.reads is None or len(reading) >= BULK_FROM)):
                 uow = work.get()
-                stored = _Stored(_UnitOfWorkReads(uow), uow, reading, self.lookback)
+                stored = self.read_stored(uow, FactWants.of(reading, self.lookback))
             elif reading:
                 assert self.reads is not None  # noqa: S101 - the branch above took None
                 points = stack.enter_context(self.reads())
-                stored = _Stored(points, None, reading, self.lookback)
+                stored = StoredFacts(points, None, FactWants.of(reading, self.lookback))
             recorded: list[PastAttempt] = []
             for item in prepared:
                 if item.number is None or item.prepared is None:
                     decisions.append(self.gate.decide(item.attempt, Facts()))
                     continue
-                facts, policy = self._facts(work, stored, item, refreshed)
-                decision = self._memo.decide(item.prepared, facts, policy)
+                facts, policy = self.facts_for(work, stored, item, refreshed)
+                decision = self.memo.decide(item.prepared, facts, policy)
                 decisions.append(decision)
                 if record and decision.allowed and stored is not None:
                     past = _as_past(item.attempt, item.number)
@@ -109,24 +110,30 @@ class CheckService:
                 uow.commit()
         return decisions
 
-    def _prepare(self, attempt: Attempt) -> _Prepared:
+    def read_stored(self, uow: UnitOfWork, wants: FactWants) -> StoredFacts:
+        """The stored facts ``wants`` names, read through an open unit of work."""
+        return StoredFacts(_UnitOfWorkReads(uow), uow, wants)
+
+    def prepare(self, attempt: Attempt) -> PreparedAttempt:
+        """The attempt's number, list hits and fact needs: all that needs no query."""
         number = self.gate.national(attempt.phone)
         if number is None:
-            return _Prepared(attempt, None, frozenset(), None, reads_db=False)
+            return PreparedAttempt(attempt, None, frozenset(), None, reads_db=False)
         # Only the candidate states' lists can matter (the gate drops other states' hits).
         hits = self.dnc.hits(number, attempt.seller, self.gate.states_of(number, attempt))
         prepared = self.gate.prepare(attempt, number, hits)
-        return _Prepared(
+        return PreparedAttempt(
             attempt, number, hits, prepared, reads_db=_touches_db(prepared.needs, attempt)
         )
 
-    def _facts(
+    def facts_for(
         self,
-        work: _LazyUnitOfWork,
-        stored: _Stored | None,
-        item: _Prepared,
+        work: LazyUnitOfWork,
+        stored: StoredFacts | None,
+        item: PreparedAttempt,
         refreshed: Mapping[str, datetime],
     ) -> tuple[Facts, SellerPolicy]:
+        """The facts and seller policy of a prepared attempt, as its decision needs them."""
         attempt, number, hits, prepared, reads_db = item
         assert number is not None and prepared is not None  # noqa: S101 - checked by the caller
         needs = prepared.needs
@@ -152,7 +159,7 @@ class CheckService:
         return facts, SellerPolicy(litigator_blocks=self.litigator_blocks, exempt_lists=exempt)
 
     def _abandonment(
-        self, work: _LazyUnitOfWork, attempt: Attempt, states: set[str]
+        self, work: LazyUnitOfWork, attempt: Attempt, states: set[str]
     ) -> AbandonStats | None:
         """The campaign's statistics over the window of the first abandonment rule in scope."""
         if attempt.method is not Method.PREDICTIVE:
@@ -183,7 +190,7 @@ class CheckService:
         return stats
 
 
-class _Prepared(NamedTuple):
+class PreparedAttempt(NamedTuple):
     """An attempt with what is known before any query: its number, list hits, fact needs."""
 
     attempt: Attempt
@@ -198,7 +205,41 @@ class _Prepared(NamedTuple):
 BULK_FROM = 8
 
 
-class _Stored:
+@dataclass(slots=True)
+class FactWants:
+    """Which stored facts a batch reads.
+
+    Per seller, the numbers whose consents or history its decisions can depend on (with the
+    earliest instant of history wanted), and how many attempts ask for the emergencies in force.
+    """
+
+    consents: dict[str, set[int]] = field(default_factory=dict)
+    history: dict[str, tuple[set[int], datetime]] = field(default_factory=dict)
+    instants: int = 0
+
+    @classmethod
+    def of(cls, prepared: Iterable[PreparedAttempt], lookback: timedelta) -> FactWants:
+        """What ``prepared`` attempts want, by their fact needs (``Gate.needs``)."""
+        wants = cls()
+        for attempt, number, _hits, ready, _reads_db in prepared:
+            if number is None or ready is None:
+                continue
+            wants.add(number, attempt.seller, attempt.at - lookback, ready.needs)
+        return wants
+
+    def add(self, number: int, seller: str, since: datetime, needs: FactNeeds) -> None:
+        """Want the facts ``needs`` names of one number and seller (history from ``since``)."""
+        if needs.consents:
+            self.consents.setdefault(seller, set()).add(number)
+        if needs.history:
+            numbers, earliest = self.history.get(seller, (set(), since))
+            numbers.add(number)
+            self.history[seller] = (numbers, min(earliest, since))
+        if needs.emergencies:
+            self.instants += 1
+
+
+class StoredFacts:
     """The stored facts of a batch of attempts, read per seller in as few queries as it takes.
 
     Each fact is read only for the numbers whose decision can depend on it (``Gate.needs``),
@@ -209,32 +250,18 @@ class _Stored:
         self,
         points: FactReads,
         uow: UnitOfWork | None,
-        prepared: Sequence[_Prepared],
-        lookback: timedelta,
+        wants: FactWants,
     ) -> None:
-        """Read consents, history and reassignments for the attempts that need them.
+        """Read consents, history and reassignments for the numbers that want them.
 
-        ``prepared`` are the attempts that read the database; ``points`` reads one number at
-        a time, ``uow`` (None when the batch is too small to need it) many with ``IN`` queries.
+        ``points`` reads one number at a time, ``uow`` (None when the batch is too small to
+        need it) many with ``IN`` queries.
         """
         self._points = points
         self._uow = uow
-        consents: dict[str, set[int]] = {}
-        history: dict[str, tuple[set[int], datetime]] = {}
-        self._instants: list[datetime] = []
-        for attempt, number, _hits, ready, _reads_db in prepared:
-            if number is None or ready is None:
-                continue
-            needs = ready.needs
-            if needs.consents:
-                consents.setdefault(attempt.seller, set()).add(number)
-            if needs.history:
-                since = attempt.at - lookback
-                numbers, earliest = history.get(attempt.seller, (set(), since))
-                numbers.add(number)
-                history[attempt.seller] = (numbers, min(earliest, since))
-            if needs.emergencies:
-                self._instants.append(attempt.at)
+        consents = wants.consents
+        history = wants.history
+        self._instants = wants.instants
         self._consents = {
             seller: _read(
                 numbers,
@@ -278,6 +305,12 @@ class _Stored:
             found = tuple(sorted(found, key=lambda p: p.at))
         return found
 
+    def holds(self, number: int, seller: str, since: datetime, needs: FactNeeds) -> bool:
+        """Whether the number holds consents or history (from ``since``) that ``needs`` names."""
+        if needs.consents and self.consents(number, seller):
+            return True
+        return needs.history and bool(self.history(number, seller, since))
+
     def recorded(self, past: PastAttempt) -> None:
         """Count an attempt recorded in this batch in the history of the later ones."""
         self._recorded.setdefault((past.phone, past.seller), []).append(past)
@@ -299,7 +332,7 @@ class _Stored:
         A single attempt asks the database; a batch reads the declarations in force during
         its span once.
         """
-        if len(self._instants) < BULK_FROM or self._uow is None:
+        if self._instants < BULK_FROM or self._uow is None:
             found = self._points.emergencies(states, at)
         else:
             if self._declarations is None:
@@ -358,15 +391,17 @@ class _UnitOfWorkReads:
         return self._uow.emergencies.active(states, at)
 
 
-class _LazyUnitOfWork:
+class LazyUnitOfWork:
     """A unit of work opened on first use, closed with the check."""
 
     def __init__(self, factory: Callable[[], UnitOfWork], stack: contextlib.ExitStack) -> None:
+        """Open units of work from ``factory`` on ``stack`` (closed with it)."""
         self._factory = factory
         self._stack = stack
         self._uow: UnitOfWork | None = None
 
     def get(self) -> UnitOfWork:
+        """The unit of work, opened on the first call."""
         if self._uow is None:
             self._uow = self._stack.enter_context(self._factory())
         return self._uow

@@ -39,6 +39,7 @@ from callwarden.core.types import (
 )
 from callwarden.errors import InvalidInput
 from callwarden.services.check import history_lookback
+from callwarden.services.numbers import list_hits, locate
 from callwarden.services.phone_column import PHONE_COLUMNS, find_phone_column, phone_numbers
 
 #: Columns every scrubbed batch gets (replacing input columns of the same name).
@@ -214,48 +215,14 @@ class ScrubJob:
         return _assemble(batch, numbers, group > 0, masks)
 
     def _locate(self, numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.uint16]:
-        group, needs_line = bulk.locate(numbers, self.engine.groups)
-        rows = np.flatnonzero(needs_line)
-        if rows.size:
-            pattern = "^" + self.service.gate.plan.line_regex.pattern + "$"
-            text = pc.cast(pa.array(numbers[rows]), pa.string())
-            ok = pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False)
-            group[rows[~ok]] = 0
-        return group
+        return locate(numbers, self.engine.groups, self.service.gate.plan)
 
     def _hits(
         self, numbers: npt.NDArray[np.int64], group: npt.NDArray[np.uint16]
     ) -> npt.NDArray[np.uint8]:
         """List-hit bits of the valid rows: national, own state's list, seller's, litigator."""
-        dnc = self.service.dnc
-        hits = np.zeros(numbers.shape, dtype=np.uint8)
-        rows = np.flatnonzero(group > 0)
-        valid = numbers[rows]
-        bits = np.zeros(valid.shape, dtype=np.uint8)
-        for name, bit in self._whole_lists:
-            bits |= dnc.contains_many(name, valid).view(np.uint8) * np.uint8(bit)
-        groups = self.engine.groups
-        state_of = groups.state_of[group[rows]]
-        order = np.argsort(state_of, kind="stable")  # a radix sort over small integers
-        bounds = np.searchsorted(state_of[order], np.arange(len(groups.state_names) + 1))
-        for index, state in enumerate(groups.state_names):
-            lo, hi = int(bounds[index]), int(bounds[index + 1])
-            if state is None or lo == hi:
-                continue
-            subset = order[lo:hi]
-            found = dnc.contains_many(f"state:{state}", valid[subset])
-            bits[subset[found]] |= np.uint8(bulk.HIT_STATE)
-        hits[rows] = bits
-        return hits
-
-    @cached_property
-    def _whole_lists(self) -> list[tuple[str, int]]:
-        """Lists every valid number is tested against, with the bit a hit sets."""
         seller = self.engine.shared.attempt.seller
-        names = [("national", bulk.HIT_NATIONAL), ("internal", bulk.HIT_INTERNAL)]
-        if seller:
-            names.append((f"internal:{seller}", bulk.HIT_INTERNAL))
-        return [*names, ("litigator", bulk.HIT_LITIGATOR)]
+        return list_hits(self.service.dnc, numbers, group, self.engine.groups, sellers=[seller])
 
     def _one_by_one(
         self,

@@ -54,9 +54,20 @@ class DecisionMemo:
         self, prepared: Prepared, facts: Facts, policy: SellerPolicy | None = None
     ) -> Decision:
         """The decision ``gate.decide_prepared`` gives, reused where the key allows."""
+        decision, _shared = self.decide_keyed(prepared, facts, policy)
+        return decision
+
+    def decide_keyed(
+        self, prepared: Prepared, facts: Facts, policy: SellerPolicy | None = None
+    ) -> tuple[Decision, bool]:
+        """The decision, and whether every attempt with the same key gets it too.
+
+        False when no key applies (stored facts of the number's own, or a minute within which
+        a list goes stale or an emergency starts or ends): the decision is this attempt's only.
+        """
         key = self._key(prepared, facts, policy or SellerPolicy())
         if key is None:
-            return self.gate.decide_prepared(prepared, facts, policy)
+            return self.gate.decide_prepared(prepared, facts, policy), False
         found = self._decisions.get(key)
         attempt = prepared.ctx.attempt
         if found is None:
@@ -64,10 +75,10 @@ class DecisionMemo:
             if len(self._decisions) >= self.LIMIT:
                 self._decisions.clear()
             self._decisions[key] = found
-            return found
+            return found, True
         if found.attempt_id == attempt.id:
-            return found
-        return found.for_attempt(attempt.id, e164(prepared.ctx.national))
+            return found, True
+        return found.for_attempt(attempt.id, e164(prepared.ctx.national)), True
 
     def _key(
         self, prepared: Prepared, facts: Facts, policy: SellerPolicy

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from callwarden.bootstrap import App, bootstrap, settle_heap
@@ -46,6 +48,7 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Fast
     api.state.cw = composed
     install_error_handlers(api)
     _include_routers(api, composed.settings)
+    _document_bodies(api, check.body_models(composed.settings.max_batch))
     # Added last = outermost: the access log sees every request, 413s included.
     api.add_middleware(BodyLimitMiddleware, max_body_bytes=composed.settings.max_body_bytes)
     api.add_middleware(AccessLogMiddleware)
@@ -55,9 +58,31 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Fast
 @asynccontextmanager
 async def _warm_up(api: FastAPI) -> AsyncIterator[None]:
     """At server start, load the rule set, numbering plan and lists before the first request."""
-    await run_in_threadpool(lambda: (api.state.cw.checker, api.state.cw.apikeys))
+    cw = api.state.cw
+    await run_in_threadpool(lambda: (cw.checker, cw.apikeys, cw.batch_checker.groups))
     settle_heap()
     yield
+
+
+def _document_bodies(api: FastAPI, models: list[type[BaseModel]]) -> None:
+    """Add the request models of the routes that read their bodies by hand to the schema.
+
+    FastAPI documents a body model it validates itself; these routes name theirs in
+    ``openapi_extra``, and the models (with the enums and models they use) are added here.
+    """
+    generate = api.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in models:
+            found = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in found.pop("$defs", {}).items():
+                components.setdefault(name, definition)
+            components.setdefault(model.__name__, found)
+        return schema
+
+    api.openapi = openapi  # type: ignore[method-assign]
 
 
 def _include_routers(api: FastAPI, settings: Settings) -> None:

@@ -62,8 +62,8 @@ class SqlConsentRepository:
         where = [ConsentRow.seller == seller]
         found: dict[int, list[Consent]] = {}
         for chunk in _numbers_in(self.session, ConsentRow.phone, where, phones):
-            rows = self.session.scalars(
-                select(ConsentRow)
+            rows = self.session.execute(
+                select(*_CONSENT_COLUMNS)
                 .where(ConsentRow.phone.in_(chunk), *where)
                 .order_by(ConsentRow.phone, ConsentRow.at, ConsentRow.id)
             )
@@ -125,15 +125,18 @@ def _numbers_in(
 ) -> Iterator[list[int]]:
     """The asked numbers that may have rows, in ``IN``-sized chunks.
 
-    When the table holds fewer matching rows than numbers are asked for, its numbers are read
-    once and intersected in memory; otherwise every asked number is looked up by index.
+    When the table holds fewer rows than numbers are asked for, its matching numbers are read
+    once and intersected in memory; otherwise every asked number is looked up by index. The
+    table's rows are counted only up to that many (a full count, or one filtered on a column
+    without an index, reads the whole table).
     """
     if len(phones) == 0:
         return
-    stored = session.scalar(select(func.count()).select_from(column.table).where(*where)) or 0
+    wanted = _distinct(np.asarray(phones, dtype=np.int64))
+    first = select(column).limit(wanted.size).subquery()
+    stored = session.scalar(select(func.count()).select_from(first)) or 0
     if stored == 0:
         return
-    wanted = _distinct(np.asarray(phones, dtype=np.int64))
     if stored < wanted.size:
         present = np.fromiter(session.scalars(select(column).where(*where)), dtype=np.int64)
         at = np.minimum(np.searchsorted(wanted, present), wanted.size - 1)
@@ -197,8 +200,8 @@ class SqlAttemptHistory:
         where = [AttemptRow.seller == seller, AttemptRow.at >= since]
         found: dict[int, list[PastAttempt]] = {}
         for chunk in _numbers_in(self.session, AttemptRow.phone, where, phones):
-            rows = self.session.scalars(
-                select(AttemptRow)
+            rows = self.session.execute(
+                select(*_ATTEMPT_COLUMNS)
                 .where(AttemptRow.phone.in_(chunk), *where)
                 .order_by(AttemptRow.phone, AttemptRow.at, AttemptRow.id)
             )

@@ -8,15 +8,16 @@ OpenAPI schema still documents it).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError, create_model
 from starlette.concurrency import run_in_threadpool
 
+from callwarden.interfaces.api import batch_body
 from callwarden.interfaces.api.security import require
 from callwarden.interfaces.schemas import AttemptIn
 from callwarden.services.apikeys import Role
@@ -58,6 +59,9 @@ class DecisionsOut(BaseModel):
     decisions: list[DecisionOut]
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
 class CheckBatchIn(BaseModel):
     """A batch of attempts (the size limit is the ``max_batch`` setting)."""
 
@@ -91,7 +95,6 @@ def make_router(max_batch: int, *, inline_reads: bool) -> APIRouter:
     """
     guard = require(Role.DIALER, Role.COMPLIANCE)
     router = APIRouter(tags=["check"])
-    batched = APIRouter(tags=["check"], dependencies=[Depends(guard)])
     batch_model = _batch_model(max_batch)
 
     # ``async def`` on purpose: this is the dialer's hot path. A ``def`` route costs a hop to
@@ -124,24 +127,48 @@ def make_router(max_batch: int, *, inline_reads: bool) -> APIRouter:
             request.state.log["codes"] = list(decision.codes)
         return _json(decision.to_dict())
 
-    # ``def``: a batch of up to 10,000 decisions takes long enough that running it on the event
-    # loop would freeze every other request meanwhile; the thread pool keeps the loop free.
-    def check_batch(body: CheckBatchIn, request: Request) -> Response:
-        """Decide up to ``max_batch`` attempts in one request, in order."""
-        decisions = request.app.state.cw.checker.check(
-            [a.to_core() for a in body.attempts], record=body.record
-        )
-        allowed = sum(d.allowed for d in decisions)
-        request.state.log = {"attempts": len(decisions), "allowed": allowed}
-        return _json({"decisions": [d.to_dict() for d in decisions]})
-
-    # FastAPI validates the body with the model sized for this application.
-    check_batch.__annotations__["body"] = batch_model
-    batched.post("/check/batch", response_model=None, responses={200: {"model": DecisionsOut}})(
-        check_batch
+    # The batch route reads its body by hand too: a body of thousands of attempts is read
+    # into columns (``batch_body``) and decided by ``ColumnarCheck``; anything else (an error,
+    # a recording batch) goes through ``CheckBatchIn`` as FastAPI would have read it. The work
+    # runs on the thread pool: a batch takes long enough that it would freeze every other
+    # request on the event loop.
+    @router.post(
+        "/check/batch",
+        response_model=None,
+        responses={200: {"model": DecisionsOut}},
+        openapi_extra=_BATCH_OPENAPI,
     )
-    router.include_router(batched)
+    async def check_batch(request: Request) -> Response:
+        """Decide up to ``max_batch`` attempts in one request, in order."""
+        await guard(request)
+        body = await request.body()
+        cw = request.app.state.cw
+        content, attempts, allowed = await run_in_threadpool(
+            _decide_batch, cw, body, batch_model, max_batch
+        )
+        request.state.log = {"attempts": attempts, "allowed": allowed}
+        return Response(content, media_type="application/json")
+
     return router
+
+
+def body_models(max_batch: int) -> list[type[BaseModel]]:
+    """The request models the hand-read routes document (``/openapi.json`` components)."""
+    return [AttemptIn, _batch_model(max_batch)]
+
+
+def _decide_batch(
+    cw: Any, body: bytes, batch_model: type[CheckBatchIn], max_batch: int
+) -> tuple[bytes, int, int]:
+    """The batch's decisions as JSON, how many attempts it held, and how many are allowed."""
+    columns = batch_body.read_columns(body, max_batch)
+    if columns is not None:
+        decided = cw.batch_checker.check(columns)
+        return batch_body.render(decided), len(decided), batch_body.allowed(decided)
+    parsed = _validated(batch_model, body)
+    decisions = cw.checker.check([a.to_core() for a in parsed.attempts], record=parsed.record)
+    content = orjson.dumps({"decisions": [d.to_dict() for d in decisions]})
+    return content, len(decisions), sum(d.allowed for d in decisions)
 
 
 #: What FastAPI would have documented from ``body: AttemptIn`` and ``record: bool = False``.
@@ -157,6 +184,12 @@ _SINGLE_OPENAPI: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AttemptIn"}}},
+    },
+}
+_BATCH_OPENAPI: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CheckBatchIn"}}},
     },
 }
 _TRUE = frozenset({"1", "true", "on", "yes"})
@@ -180,8 +213,13 @@ def _flag(value: str | None, name: str) -> bool:
 
 def _attempt(body: bytes) -> AttemptIn:
     """The body as an attempt, or the 422 FastAPI would give (locations under ``body``)."""
+    return _validated(AttemptIn, body)
+
+
+def _validated(model: type[M], body: bytes) -> M:
+    """The body validated by ``model``, or the 422 FastAPI would give (under ``body``)."""
     try:
-        return AttemptIn.model_validate_json(body)
+        return model.model_validate_json(body)
     except ValidationError as exc:
         errors = [
             {**error, "loc": ("body", *error["loc"])}

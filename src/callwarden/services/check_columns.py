@@ -1,0 +1,442 @@
+"""The batch check, column by column: thousands of attempts, one decision per kind of attempt.
+
+``CheckService.check`` prepares every attempt on its own: it normalizes the phone, finds the
+jurisdictions, asks each DNC list, works out which stored facts can matter, and only then lets
+the decision memo answer. In a dialer's batch most of that work repeats. Here the phones are
+normalized, located in the numbering plan and tested against every list as arrays (as the scrub
+does), and the attempts are grouped by what the decision memo can tell apart: the number's
+numbering-plan group (its candidate jurisdictions), its list hits, the attempt's purpose,
+channel, method, line type, seller, campaign, UTC minute and UTC offset.
+
+One attempt of each group is prepared as ``CheckService`` prepares it (and remembered for later
+batches of the same minute); the group's decision is the memo's decision for it, with the facts
+that every attempt of the group shares (list refresh times, emergencies, the campaign's
+abandonment rate, the seller's exemptions). Attempts are decided on their own, exactly as
+``CheckService.check`` decides them, when the group cannot answer for them:
+
+- the number holds stored facts its decision can depend on (consents, call history);
+- the memo keeps no key for the group (a list goes stale, or an emergency starts or ends,
+  within the minute);
+- the attempt gives an address, or a UTC offset that is not a whole number of minutes;
+- its phone is valid for the single check but not for the arrays (never seen; checked anyway).
+
+A decision is therefore the one ``CheckService.check`` gives for the same attempt, but for the
+attempt id and phone, which each attempt gets back as its own. Recording checks (``record``)
+keep the one-by-one path, where an allowed attempt counts in the history of the later ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import overload
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from callwarden.core.decision import Decision
+from callwarden.core.gate import bulk
+from callwarden.core.gate.context import Facts
+from callwarden.core.gate.gate import Prepared
+from callwarden.core.gate.needs import FactNeeds
+from callwarden.core.types import (
+    Address,
+    Attempt,
+    Channel,
+    EmergencyDeclaration,
+    LineType,
+    Method,
+    Purpose,
+)
+from callwarden.errors import InvalidInput
+from callwarden.services.check import (
+    CheckService,
+    FactWants,
+    LazyUnitOfWork,
+    PreparedAttempt,
+    StoredFacts,
+)
+from callwarden.services.numbers import list_hits, locate
+from callwarden.services.phone_column import phone_numbers
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MINUTE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttemptColumns:
+    """Many attempts as columns: one value per attempt in each (``Attempt``'s fields)."""
+
+    ids: Sequence[str]
+    phones: Sequence[str]
+    at: Sequence[datetime]
+    channel: Sequence[Channel]
+    purpose: Sequence[Purpose]
+    method: Sequence[Method]
+    campaign: Sequence[str]
+    seller: Sequence[str]
+    line_type: Sequence[LineType]
+    address: Sequence[Address | None]
+
+    def __post_init__(self) -> None:
+        """Every column has one value per attempt."""
+        sizes = {len(getattr(self, name)) for name in self.__slots__}
+        if len(sizes) > 1:
+            msg = "every column of AttemptColumns must have one value per attempt"
+            raise ValueError(msg)
+
+    def __len__(self) -> int:
+        """How many attempts."""
+        return len(self.ids)
+
+    def row(self, i: int) -> Attempt:
+        """Attempt ``i``."""
+        return Attempt(
+            id=self.ids[i],
+            phone=self.phones[i],
+            at=self.at[i],
+            channel=self.channel[i],
+            purpose=self.purpose[i],
+            method=self.method[i],
+            campaign=self.campaign[i],
+            seller=self.seller[i],
+            address=self.address[i],
+            line_type=self.line_type[i],
+        )
+
+    @classmethod
+    def of(cls, attempts: Sequence[Attempt]) -> AttemptColumns:
+        """The columns of ``attempts``."""
+        return cls(
+            ids=[a.id for a in attempts],
+            phones=[a.phone for a in attempts],
+            at=[a.at for a in attempts],
+            channel=[a.channel for a in attempts],
+            purpose=[a.purpose for a in attempts],
+            method=[a.method for a in attempts],
+            campaign=[a.campaign for a in attempts],
+            seller=[a.seller for a in attempts],
+            line_type=[a.line_type for a in attempts],
+            address=[a.address for a in attempts],
+        )
+
+
+class BatchDecisions(Sequence[Decision]):
+    """The decisions of a batch, in input order, sharing one object per distinct decision.
+
+    ``distinct[which[i]]`` is attempt ``i``'s decision but for the attempt id and the phone,
+    which are ``ids[i]`` and ``phones[i]``; indexing gives the decision with both filled in.
+    """
+
+    __slots__ = ("distinct", "ids", "phones", "which")
+
+    def __init__(
+        self,
+        distinct: list[Decision],
+        which: list[int],
+        ids: Sequence[str],
+        phones: list[str | None],
+    ) -> None:
+        """Bind the distinct decisions and, per attempt, its decision, id and phone."""
+        self.distinct = distinct
+        self.which = which
+        self.ids = ids
+        self.phones = phones
+
+    def __len__(self) -> int:
+        """How many attempts."""
+        return len(self.which)
+
+    @overload
+    def __getitem__(self, i: int) -> Decision: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Decision]: ...
+
+    def __getitem__(self, i: int | slice) -> Decision | list[Decision]:
+        """Attempt ``i``'s decision."""
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        found = self.distinct[self.which[i]]
+        attempt_id, phone = self.ids[i], self.phones[i]
+        if found.attempt_id == attempt_id and found.phone_e164 == phone:
+            return found
+        return found.for_attempt(attempt_id, phone)
+
+    def __iter__(self) -> Iterator[Decision]:
+        """The decisions in input order."""
+        return (self[i] for i in range(len(self)))
+
+
+class ColumnarCheck:
+    """Decide a batch of attempts given as columns, as ``CheckService.check`` would."""
+
+    #: Prepared attempts remembered per group (each holds for its minute).
+    LIMIT = 16_384
+
+    def __init__(self, service: CheckService) -> None:
+        """Decide with ``service``'s gate, stores and decision memo."""
+        self.service = service
+        self._prepared: dict[tuple[object, ...], PreparedAttempt] = {}
+
+    @cached_property
+    def groups(self) -> bulk.PrefixGroups:
+        """The numbering plan folded into groups (built on first use)."""
+        return bulk.prefix_groups(self.service.gate.plan)
+
+    def check(self, columns: AttemptColumns) -> BatchDecisions:
+        """Decide every attempt (nothing is recorded)."""
+        svc = self.service
+        numbers = phone_numbers(pa.array(columns.phones, pa.string()))
+        group = locate(numbers, self.groups, svc.gate.plan)
+        sellers, seller_of = _codes(columns.seller)
+        hits = list_hits(svc.dnc, numbers, group, self.groups, sellers=sellers, seller_of=seller_of)
+        run = _Run(svc, columns, numbers, group)
+        keyed, alone, invalid = _group_rows(columns, group, hits)
+        # Where an array says invalid and the single check does not (never seen), it decides.
+        invalid_rows = [i for i in invalid if svc.gate.national(columns.phones[i]) is None]
+        if len(invalid_rows) < len(invalid):
+            alone.extend(sorted(set(invalid) - set(invalid_rows)))
+        plans = self._plan(run, keyed, alone)
+        for i in alone:
+            run.prepare_alone(i)
+        with contextlib.ExitStack() as stack:
+            run.open(stack, needs_emergencies=any(p.needs.emergencies for p in plans))
+            for p in plans:
+                run.decide_group(p)
+            run.decide_alone()
+            if invalid_rows:
+                run.share(svc.gate.decide(columns.row(invalid_rows[0]), Facts()), invalid_rows)
+        return BatchDecisions(run.distinct, run.index, columns.ids, run.phones)
+
+    def _plan(
+        self, run: _Run, keyed: dict[tuple[object, ...], list[int]], alone: list[int]
+    ) -> list[_Group]:
+        """Each group's prepared attempt (remembered), and what its attempts want read."""
+        svc = self.service
+        plans: list[_Group] = []
+        for key, rows in keyed.items():
+            item = self._prepared.get(key)
+            if item is None:
+                item = svc.prepare(run.columns.row(rows[0]))
+                if item.prepared is None:  # the single check disagrees: each decides alone
+                    alone.extend(rows)
+                    continue
+                if len(self._prepared) >= self.LIMIT:
+                    self._prepared.clear()
+                self._prepared[key] = item
+            group = _Group(key, item, rows)
+            plans.append(group)
+            run.want(group)
+        return plans
+
+
+class _Run:
+    """One batch being decided: its arrays, the stored facts it reads, its decisions."""
+
+    def __init__(
+        self,
+        service: CheckService,
+        columns: AttemptColumns,
+        numbers: npt.NDArray[np.int64],
+        group: npt.NDArray[np.uint16],
+    ) -> None:
+        self.service = service
+        self.columns = columns
+        self.numbers = numbers
+        self.phones: list[str | None] = [
+            f"+1{n:010d}" if g else None
+            for n, g in zip(numbers.tolist(), group.tolist(), strict=True)
+        ]
+        self.distinct: list[Decision] = []
+        self.index = [0] * len(columns)
+        self.wants = FactWants()
+        self.reads = False
+        self.singles: dict[int, PreparedAttempt] = {}
+        self.work: LazyUnitOfWork | None = None
+        self.stored: StoredFacts | None = None
+        self.unsafe: frozenset[int] = frozenset()
+        self.refreshed: Mapping[str, datetime] = {}
+
+    def want(self, group: _Group) -> None:
+        """Read the stored facts the group's attempts can depend on."""
+        item, needs = group.item, group.needs
+        self.reads = self.reads or item.reads_db
+        if item.reads_db and (needs.consents or needs.history or needs.emergencies):
+            seller, lookback, at = item.attempt.seller, self.service.lookback, self.columns.at
+            for r in group.rows:
+                self.wants.add(int(self.numbers[r]), seller, at[r] - lookback, needs)
+
+    def prepare_alone(self, row: int) -> None:
+        """Prepare a row that decides alone, and read the stored facts it needs."""
+        item = self.service.prepare(self.columns.row(row))
+        self.singles[row] = item
+        if item.number is not None and item.prepared is not None and item.reads_db:
+            self.reads = True
+            since = item.attempt.at - self.service.lookback
+            self.wants.add(item.number, item.attempt.seller, since, item.prepared.needs)
+
+    def open(self, stack: contextlib.ExitStack, *, needs_emergencies: bool) -> None:
+        """Read the stored facts wanted (in one unit of work, closed with ``stack``)."""
+        self.work = LazyUnitOfWork(self.service.uow, stack)
+        if self.reads:
+            uow = self.work.get()
+            self.stored = self.service.read_stored(uow, self.wants)
+            if needs_emergencies:
+                self.unsafe = _unsafe_minutes(uow.emergencies.all())
+        self.refreshed = self.service.dnc.refreshed()
+
+    def share(self, decision: Decision, rows: Sequence[int]) -> None:
+        """``decision`` holds for ``rows`` (but for their ids and phones)."""
+        k = len(self.distinct)
+        self.distinct.append(decision)
+        for r in rows:
+            self.index[r] = k
+
+    def decide_group(self, group: _Group) -> None:
+        """The group's decision for the rows it holds for; the other rows decide alone.
+
+        Those are the rows whose numbers hold stored facts their decision can depend on, or
+        every row where the memo's decision holds only for its own attempt.
+        """
+        svc = self.service
+        item, rows, needs = group.item, group.rows, group.needs
+        if needs.emergencies and group.key[_MINUTE_AT] in self.unsafe:
+            self._alone(rows)
+            return
+        assert self.work is not None  # noqa: S101 - opened before deciding
+        facts, policy = svc.facts_for(self.work, self.stored, item, self.refreshed)
+        if facts.consents or facts.history or facts.reassigned_at is not None:
+            # The prepared attempt's own stored facts are not the group's.
+            facts = replace(facts, consents=(), history=(), reassigned_at=None)
+        decision, shared = svc.memo.decide_keyed(group.prepared, facts, policy)
+        if not shared:
+            self._alone(rows)
+            return
+        stored = self.stored
+        if stored is None or not item.reads_db or not (needs.consents or needs.history):
+            self.share(decision, rows)
+            return
+        seller, lookback, at, numbers = (
+            item.attempt.seller,
+            svc.lookback,
+            self.columns.at,
+            self.numbers,
+        )
+        holders = [
+            r for r in rows if stored.holds(int(numbers[r]), seller, at[r] - lookback, needs)
+        ]
+        if holders:
+            self._alone(holders)
+            held = set(holders)
+            rows = [r for r in rows if r not in held]
+        if rows:
+            self.share(decision, rows)
+
+    def _alone(self, rows: Sequence[int]) -> None:
+        for r in rows:
+            self.singles[r] = self.service.prepare(self.columns.row(r))
+
+    def decide_alone(self) -> None:
+        """Decide each row that decides alone, as ``CheckService.check`` decides it."""
+        svc = self.service
+        assert self.work is not None  # noqa: S101 - opened before deciding
+        for r, item in self.singles.items():
+            if item.number is None or item.prepared is None:
+                decision = svc.gate.decide(item.attempt, Facts())
+            else:
+                facts, policy = svc.facts_for(self.work, self.stored, item, self.refreshed)
+                decision = svc.memo.decide(item.prepared, facts, policy)
+            self.share(decision, (r,))
+            self.phones[r] = decision.phone_e164
+
+
+#: Where a group key holds the attempt's UTC minute.
+_MINUTE_AT = 8
+
+
+@dataclass(slots=True)
+class _Group:
+    """Attempts the decision memo cannot tell apart, and the one prepared for them all."""
+
+    key: tuple[object, ...]
+    item: PreparedAttempt
+    rows: list[int]
+
+    @property
+    def prepared(self) -> Prepared:
+        """The prepared attempt's context and fact needs (``Gate.prepare``)."""
+        assert self.item.prepared is not None  # noqa: S101 - _plan keeps only prepared groups
+        return self.item.prepared
+
+    @property
+    def needs(self) -> FactNeeds:
+        """Which stored facts the group's decisions can depend on."""
+        return self.prepared.needs
+
+
+def _group_rows(
+    columns: AttemptColumns, group: npt.NDArray[np.uint16], hits: npt.NDArray[np.uint8]
+) -> tuple[dict[tuple[object, ...], list[int]], list[int], list[int]]:
+    """Rows by group key; rows that decide alone; rows whose phone is not a valid number."""
+    keyed: dict[tuple[object, ...], list[int]] = {}
+    alone: list[int] = []
+    invalid: list[int] = []
+    rows = zip(
+        group.tolist(),
+        hits.tolist(),
+        columns.purpose,
+        columns.channel,
+        columns.method,
+        columns.line_type,
+        columns.seller,
+        columns.campaign,
+        columns.at,
+        columns.address,
+        strict=True,
+    )
+    for i, (g, h, purpose, channel, method, line_type, seller, campaign, at, address) in enumerate(
+        rows
+    ):
+        if g == 0:
+            invalid.append(i)
+            continue
+        offset = at.utcoffset()
+        if offset is None:
+            raise InvalidInput(f"attempt {i}: at must carry a UTC offset")
+        if address is not None or offset % _MINUTE:
+            alone.append(i)
+            continue
+        minute = (at - _EPOCH) // _MINUTE
+        key = (g, h, purpose, channel, method, line_type, seller, campaign, minute, offset)
+        found = keyed.get(key)
+        if found is None:
+            keyed[key] = [i]
+        else:
+            found.append(i)
+    return keyed, alone, invalid
+
+
+def _codes(values: Sequence[str]) -> tuple[list[str], npt.NDArray[np.intp]]:
+    """The distinct values in order of appearance, and each row's index into them."""
+    known: dict[str, int] = {}
+    codes = [known.setdefault(v, len(known)) for v in values]
+    return list(known), np.asarray(codes, dtype=np.intp)
+
+
+def _unsafe_minutes(declarations: Sequence[EmergencyDeclaration]) -> frozenset[int]:
+    """UTC minutes within which (after their first instant) an emergency starts or ends."""
+    found = set()
+    for e in declarations:
+        for edge in (e.starts_at, e.ends_at):
+            minute, rest = divmod(edge - _EPOCH, _MINUTE)
+            if rest:
+                found.add(minute)
+    return frozenset(found)
+
+
+__all__ = ["AttemptColumns", "BatchDecisions", "ColumnarCheck"]
