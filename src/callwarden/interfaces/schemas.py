@@ -19,6 +19,9 @@ from typing_extensions import TypedDict
 from callwarden.core.types import Address, Attempt, Channel, LineType, Method, Purpose
 
 _ZERO = timedelta(0)
+#: The instants the batch reader parses itself: date, ``T``, time to the second with up to six
+#: decimals, and ``Z`` or an offset in hours and minutes. Other forms ``AttemptIn`` reads.
+ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
 
 
 class AddressIn(BaseModel):
@@ -88,15 +91,17 @@ class AttemptFields(TypedDict):
     """``AttemptIn`` as a dict: the same fields and limits, read without building a model.
 
     A batch of thousands of attempts validates about twice as fast this way. It is stricter
-    than ``AttemptIn`` in one respect: a phone given as a JSON number is refused here (callers
-    then validate with ``AttemptIn``, which accepts it and gives the same errors as ever).
+    than ``AttemptIn`` in two respects, and callers validate what it refuses with ``AttemptIn``
+    (which gives the same errors as ever): a phone given as a JSON number is refused, and
+    ``at`` is text in one ISO 8601 form (``ISO_INSTANT``), which ``datetime.fromisoformat``
+    then reads (and refuses where the date does not exist, such as February 30).
     """
 
     __pydantic_config__ = ConfigDict(extra="forbid", str_max_length=200)  # type: ignore[misc]
 
     id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     phone: Annotated[str, StringConstraints(min_length=1, max_length=40)]
-    at: AwareDatetime
+    at: Annotated[str, StringConstraints(pattern=ISO_INSTANT)]
     channel: NotRequired[Channel]
     purpose: NotRequired[Purpose]
     method: NotRequired[Method]
@@ -129,6 +134,7 @@ def first_error(exc: Exception) -> str:
 
 __all__ = [
     "BATCH_FIELDS",
+    "ISO_INSTANT",
     "AddressIn",
     "AttemptFields",
     "AttemptIn",

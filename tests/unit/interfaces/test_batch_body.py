@@ -41,6 +41,8 @@ TAKEN = [
     [{**BASE, "at": "2026-03-03T10:00:00-05:00"}],
     [{**BASE, "at": "2026-03-03T15:00:00Z"}],
     [{**BASE, "at": "2026-03-03T15:00:00.123456+05:30"}],
+    [{**BASE, "at": "2026-03-03T15:00:00.5-05:00"}],
+    [{**BASE, "at": "2028-02-29T23:59:59+14:00"}],
     [{**BASE, "address": None}],
     [{**BASE, "address": {}}],
     [BASE, FULL, {**BASE, "id": "a2", "phone": "not a phone"}],
@@ -48,6 +50,13 @@ TAKEN = [
 LEFT = [
     [{**BASE, "phone": 2142345678}],  # a number: the model turns it into text
     [{**BASE, "at": "2026-03-03T15:00:00"}],  # no offset
+    # Instants the model reads (or refuses) itself.
+    [{**BASE, "at": "2026-02-30T15:00:00Z"}],
+    [{**BASE, "at": "2026-03-03 15:00:00Z"}],
+    [{**BASE, "at": "2026-03-03T15:00:00.1234567Z"}],
+    [{**BASE, "at": "2026-03-03T15:00:00+05:30:15"}],
+    [{**BASE, "at": "2026-03-03T15:00:00+99:00"}],
+    [{**BASE, "at": 1772550000}],
     [{**BASE, "extra": 1}],
     [{k: v for k, v in BASE.items() if k != "at"}],
     [{**BASE, "id": ""}],

@@ -15,6 +15,7 @@ bytes as ``orjson.dumps`` of ``Decision.to_dict()``, at a fraction of the cost.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import orjson
 from pydantic import ValidationError
@@ -48,15 +49,22 @@ def read_columns(body: bytes, max_batch: int) -> AttemptColumns | None:
     rows = fields["attempts"]
     if not 1 <= len(rows) <= max_batch or fields.get("record", False):
         return None
-    return columns_of(rows)
+    try:
+        return columns_of(rows)
+    except ValueError:  # an instant of the right form that does not exist
+        return None
 
 
 def columns_of(rows: Sequence[AttemptFields]) -> AttemptColumns:
-    """Validated attempt dicts as columns, with ``AttemptIn.to_core``'s defaults and values."""
+    """Validated attempt dicts as columns, with ``AttemptIn.to_core``'s defaults and values.
+
+    Raises ValueError where an instant does not exist (the model path then reports it).
+    """
+    parse = datetime.fromisoformat
     return AttemptColumns(
         ids=[r["id"] for r in rows],
         phones=[r["phone"] for r in rows],
-        at=[core_instant(r["at"]) for r in rows],
+        at=[core_instant(parse(r["at"])) for r in rows],
         channel=[r.get("channel", Channel.VOICE) for r in rows],
         purpose=[r.get("purpose", Purpose.TELEMARKETING) for r in rows],
         method=[r.get("method", Method.MANUAL) for r in rows],
@@ -69,7 +77,7 @@ def columns_of(rows: Sequence[AttemptFields]) -> AttemptColumns:
 
 def render(decisions: BatchDecisions) -> bytes:
     """``{"decisions": [...]}`` as ``orjson.dumps`` writes it from ``Decision.to_dict()``."""
-    pieces = [_pieces(d) for d in decisions.distinct]
+    pieces = [_PIECES.of(d) for d in decisions.distinct]
     dumps = orjson.dumps
     out = []
     for which, attempt_id, phone in zip(
@@ -84,6 +92,34 @@ def allowed(decisions: BatchDecisions) -> int:
     """How many attempts of the batch are allowed."""
     open_ = [d.allowed for d in decisions.distinct]
     return sum(open_[which] for which in decisions.which)
+
+
+class _PiecesMemo:
+    """The JSON pieces of decisions seen lately, by identity.
+
+    The decision memo hands the same ``Decision`` object to every batch of its minute, so its
+    JSON is written once a minute rather than once a batch. Entries hold their decision, so an
+    identity is never taken for another object's.
+    """
+
+    LIMIT = 32_768
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Decision, tuple[bytes, bytes, bytes]]] = {}
+
+    def of(self, decision: Decision) -> tuple[bytes, bytes, bytes]:
+        """The decision's JSON pieces (``_pieces``)."""
+        found = self._known.get(id(decision))
+        if found is not None and found[0] is decision:
+            return found[1]
+        pieces = _pieces(decision)
+        if len(self._known) >= self.LIMIT:
+            self._known.clear()
+        self._known[id(decision)] = (decision, pieces)
+        return pieces
+
+
+_PIECES = _PiecesMemo()
 
 
 def _pieces(decision: Decision) -> tuple[bytes, bytes, bytes]:
