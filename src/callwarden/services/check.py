@@ -132,8 +132,14 @@ class CheckService:
         stored: StoredFacts | None,
         item: PreparedAttempt,
         refreshed: Mapping[str, datetime],
+        *,
+        own: bool = True,
     ) -> tuple[Facts, SellerPolicy]:
-        """The facts and seller policy of a prepared attempt, as its decision needs them."""
+        """The facts and seller policy of a prepared attempt, as its decision needs them.
+
+        ``own=False`` leaves out the number's own stored facts (consents, history and a
+        reassignment): the facts of any attempt like it to a number that holds none.
+        """
         attempt, number, hits, prepared, reads_db = item
         assert number is not None and prepared is not None  # noqa: S101 - checked by the caller
         needs = prepared.needs
@@ -141,14 +147,15 @@ class CheckService:
             facts = Facts(dnc_hits=hits, list_refreshed=refreshed)
             return facts, SellerPolicy(litigator_blocks=self.litigator_blocks)
         states = set(prepared.ctx.states)  # the number's state and the address's, if any
-        consents = stored.consents(number, attempt.seller) if needs.consents else ()
+        own = own and bool(needs.consents or needs.history)
+        consents = stored.consents(number, attempt.seller) if own and needs.consents else ()
         facts = Facts(
             dnc_hits=hits,
             list_refreshed=refreshed,
             consents=consents,
             history=(
                 stored.history(number, attempt.seller, attempt.at - self.lookback)
-                if needs.history
+                if own and needs.history
                 else ()
             ),
             abandonment=self._abandonment(work, attempt, states),

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import overload
@@ -306,16 +306,14 @@ class _Run:
         svc = self.service
         item, rows, needs = group.item, group.rows, group.needs
         if needs.emergencies and group.key[_MINUTE_AT] in self.unsafe:
-            self._alone(rows)
+            self._alone(group, rows)
             return
         assert self.work is not None  # noqa: S101 - opened before deciding
-        facts, policy = svc.facts_for(self.work, self.stored, item, self.refreshed)
-        if facts.consents or facts.history or facts.reassigned_at is not None:
-            # The prepared attempt's own stored facts are not the group's.
-            facts = replace(facts, consents=(), history=(), reassigned_at=None)
+        # Not the prepared attempt's own stored facts: those of its attempts that hold none.
+        facts, policy = svc.facts_for(self.work, self.stored, item, self.refreshed, own=False)
         decision, shared = svc.memo.decide_keyed(group.prepared, facts, policy)
         if not shared:
-            self._alone(rows)
+            self._alone(group, rows)
             return
         stored = self.stored
         if stored is None or not item.reads_db or not (needs.consents or needs.history):
@@ -331,15 +329,19 @@ class _Run:
             r for r in rows if stored.holds(int(numbers[r]), seller, at[r] - lookback, needs)
         ]
         if holders:
-            self._alone(holders)
+            self._alone(group, holders)
             held = set(holders)
             rows = [r for r in rows if r not in held]
         if rows:
             self.share(decision, rows)
 
-    def _alone(self, rows: Sequence[int]) -> None:
+    def _alone(self, group: _Group, rows: Sequence[int]) -> None:
+        """Rows of ``group`` that decide alone, prepared like the group's own attempt."""
+        item, gate = group.item, self.service.gate
         for r in rows:
-            self.singles[r] = self.service.prepare(self.columns.row(r))
+            attempt, number = self.columns.row(r), int(self.numbers[r])
+            ready = gate.prepare_like(group.prepared, attempt, number)
+            self.singles[r] = PreparedAttempt(attempt, number, item.hits, ready, item.reads_db)
 
     def decide_alone(self) -> None:
         """Decide each row that decides alone, as ``CheckService.check`` decides it."""

@@ -84,10 +84,17 @@ class CheckContext:
         scope; when every local date is unchanged, the moved context starts with it. An entry
         that depends on the instant or on the stored facts must carry what it is for.
         """
-        local_times = tuple(instant.astimezone(_zone(c.tz)) for c in self.candidates)
+        return self.like(self.attempt.at_instant(instant), self.national)
+
+    def like(self, attempt: Attempt, national: int) -> CheckContext:
+        """The same context for another attempt and number with the same candidates and kind.
+
+        What the checks memoized comes along when every local date is unchanged (see ``at``).
+        """
+        local_times = tuple(attempt.at.astimezone(_zone(c.tz)) for c in self.candidates)
         moved = CheckContext(
-            attempt=self.attempt.at_instant(instant),
-            national=self.national,
+            attempt=attempt,
+            national=national,
             candidates=self.candidates,
             rules=self.rules,
             facts=self.facts,

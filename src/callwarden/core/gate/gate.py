@@ -127,6 +127,16 @@ class Gate:
         ctx = self.context(attempt, number, Facts(dnc_hits=dnc_hits))
         return Prepared(ctx=ctx, needs=self._needs(ctx))
 
+    def prepare_like(self, prepared: Prepared, attempt: Attempt, number: int) -> Prepared:
+        """What ``prepare`` gives for an attempt like ``prepared``'s: only cheaper.
+
+        Like means what the decision memo compares: the same candidate jurisdictions (the
+        number's place and the address), list hits, kind and UTC minute. Only the attempt,
+        the number and the local times differ; the fact needs are the same. What the checks
+        remembered of ``prepared``'s context comes along as ``CheckContext.at`` passes it on.
+        """
+        return Prepared(ctx=prepared.ctx.like(attempt, number), needs=prepared.needs)
+
     def decide(
         self, attempt: Attempt, facts: Facts, policy: SellerPolicy | None = None
     ) -> Decision:

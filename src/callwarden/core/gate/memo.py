@@ -20,6 +20,7 @@ holds reused decisions to fresh ones over randomized attempts, instants and fact
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -49,6 +50,9 @@ class DecisionMemo:
         self._refreshed: tuple[Mapping[str, datetime] | None, _Refreshed] = (None, ())
         self._safe: dict[tuple[_Refreshed, datetime], bool] = {}
         self._abandonment: _rows.Applicable[AbandonmentRule] = _rows.Applicable("abandonment")
+        self._numbers: dict[tuple[object, ...], int] = {}
+        self._count = itertools.count()
+        self._prepared: dict[int, tuple[Prepared, int, datetime]] = {}
 
     def decide(
         self, prepared: Prepared, facts: Facts, policy: SellerPolicy | None = None
@@ -85,10 +89,7 @@ class DecisionMemo:
     ) -> tuple[object, ...] | None:
         if facts.consents or facts.history or facts.reassigned_at is not None:
             return None
-        ctx = prepared.ctx
-        a = ctx.attempt
-        at = _rows.utc(a.at)
-        minute = at.replace(second=0, microsecond=0)
+        static, minute = self._attempt_key(prepared)
         refreshed = self._refreshed_key(facts.list_refreshed)
         if not self._minute_is_safe(refreshed, minute):
             return None
@@ -97,11 +98,36 @@ class DecisionMemo:
                 return None
             if minute < _rows.utc(e.ends_at) < minute + _MINUTE:
                 return None
+        hits = relevant_hits(facts.dnc_hits, prepared.ctx.candidates)
+        exempt = policy.exempt_lists
+        return (
+            static,
+            hits,
+            facts.emergencies,
+            facts.abandonment,
+            refreshed,
+            policy.litigator_blocks,
+            tuple(sorted(exempt.items())) if exempt else (),
+        )
+
+    def _attempt_key(self, prepared: Prepared) -> tuple[int, datetime]:
+        """What the key takes from the attempt itself, as a number, and its UTC minute.
+
+        The attempt's part (its kind, seller, campaign where a rule names it, address, minute,
+        zone and candidates) is numbered once per distinct value, and remembered per prepared
+        attempt: a batch that prepares one attempt for many hashes it once. Numbers are never
+        given again, so a key made before the table started over never matches a later one.
+        """
+        found = self._prepared.get(id(prepared))
+        if found is not None and found[0] is prepared:
+            return found[1], found[2]
+        ctx = prepared.ctx
+        a = ctx.attempt
+        minute = _rows.utc(a.at).replace(second=0, microsecond=0)
         tz = a.at.tzinfo
         zone: object = tz if isinstance(tz, ZoneInfo) else a.at.utcoffset()
         campaign = a.campaign if self._abandonment.across(ctx, a.at) else None
-        hits = relevant_hits(facts.dnc_hits, ctx.candidates)
-        return (
+        part = (
             a.purpose,
             a.channel,
             a.method,
@@ -112,13 +138,16 @@ class DecisionMemo:
             minute,
             zone,
             ctx.candidates,
-            hits,
-            facts.emergencies,
-            facts.abandonment,
-            refreshed,
-            policy.litigator_blocks,
-            tuple(sorted(policy.exempt_lists.items())),
         )
+        number = self._numbers.get(part)
+        if number is None:
+            if len(self._numbers) >= self.LIMIT:
+                self._numbers.clear()
+            number = self._numbers[part] = next(self._count)
+        if len(self._prepared) >= self.LIMIT:
+            self._prepared.clear()
+        self._prepared[id(prepared)] = (prepared, number, minute)
+        return number, minute
 
     def _refreshed_key(self, refreshed: Mapping[str, datetime]) -> _Refreshed:
         """The refresh times as a key, computed once per mapping the caller passes."""
