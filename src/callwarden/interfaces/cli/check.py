@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Annotated
 
 import typer
 from pydantic import ValidationError
 
-from callwarden.bootstrap import bootstrap, settle_heap
+from callwarden.bootstrap import App, bootstrap, settle_heap
 from callwarden.core.decision import Decision
+from callwarden.core.types import Attempt
 from callwarden.errors import ImportRejected
 from callwarden.interfaces.cli._io import json_lines, open_in, open_out
 from callwarden.interfaces.schemas import AttemptIn, first_error
@@ -34,7 +36,7 @@ def check(
 ) -> None:
     """Decide each attempt (one JSON object per line) and write one decision per line."""
     app = bootstrap()
-    app.checker  # noqa: B018 - load the rules, plan and lists before the heap settles
+    app.batch_checker.groups  # noqa: B018 - load the rules, plan and lists before the heap settles
     settle_heap()
     bad: list[dict[str, object]] = []
     with open_in(input_path) as source, open_out(output_path) as sink:
@@ -50,10 +52,10 @@ def check(
                 bad.append({"line": line_no, "error": error})
                 continue
             if len(batch) >= BATCH:
-                _write(sink, app.checker.check(batch, record=record))
+                _write(sink, _decide(app, batch, record=record))
                 batch = []
         if batch:
-            _write(sink, app.checker.check(batch, record=record))
+            _write(sink, _decide(app, batch, record=record))
     if bad:
         target = rejects or Path((input_path if input_path != "-" else "stdin") + ".rejects.jsonl")
         target.write_text("".join(json.dumps(b) + "\n" for b in bad), encoding="utf-8")
@@ -63,6 +65,15 @@ def check(
         )
 
 
-def _write(sink: IO[str], decisions: list[Decision]) -> None:
+def _decide(app: App, batch: list[Attempt], *, record: bool) -> Sequence[Decision]:
+    """The batch's decisions: column by column, or one by one when they are recorded."""
+    from callwarden.services.check_columns import AttemptColumns  # noqa: PLC0415 - pyarrow
+
+    if record:
+        return app.checker.check(batch, record=True)
+    return app.batch_checker.check(AttemptColumns.of(batch))
+
+
+def _write(sink: IO[str], decisions: Sequence[Decision]) -> None:
     for decision in decisions:
         sink.write(json.dumps(decision.to_dict()) + "\n")
