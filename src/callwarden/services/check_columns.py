@@ -6,7 +6,8 @@ the decision memo answer. In a dialer's batch most of that work repeats. Here th
 normalized, located in the numbering plan and tested against every list as arrays (as the scrub
 does), and the attempts are grouped by what the decision memo can tell apart: the number's
 numbering-plan group (its candidate jurisdictions), its list hits, the attempt's purpose,
-channel, method, line type, seller, campaign, UTC minute and UTC offset.
+channel, method, line type, seller, UTC minute and UTC offset, and its campaign where an
+abandonment rule applies (the memo names the campaign only then).
 
 One attempt of each group is prepared as ``CheckService`` prepares it (and remembered for later
 batches of the same minute); the group's decision is the memo's decision for it, with the facts
@@ -219,20 +220,44 @@ class ColumnarCheck:
         """Each group's prepared attempt (remembered), and what its attempts want read."""
         svc = self.service
         plans: list[_Group] = []
+        campaigns = run.columns.campaign
         for key, rows in keyed.items():
-            item = self._prepared.get(key)
-            if item is None:
-                item = svc.prepare(run.columns.row(rows[0]))
-                if item.prepared is None:  # the single check disagrees: each decides alone
-                    alone.extend(rows)
-                    continue
-                if len(self._prepared) >= self.LIMIT:
-                    self._prepared.clear()
-                self._prepared[key] = item
-            group = _Group(key, item, rows)
-            plans.append(group)
-            run.want(group)
+            item = self._prepared_for(key, run.columns, rows[0])
+            if item is None or item.prepared is None:  # the single check disagrees
+                alone.extend(rows)
+                continue
+            parts = [(key, item, rows)]
+            if svc.memo.names_campaign(item.prepared):  # an abandonment rule applies
+                by_campaign: dict[str, list[int]] = {}
+                for r in rows:
+                    by_campaign.setdefault(campaigns[r], []).append(r)
+                parts = []
+                for campaign, subset in by_campaign.items():
+                    subkey = (*key, campaign)
+                    found = self._prepared_for(subkey, run.columns, subset[0])
+                    if found is None or found.prepared is None:
+                        alone.extend(subset)
+                    else:
+                        parts.append((subkey, found, subset))
+            for part_key, part_item, part_rows in parts:
+                group = _Group(part_key, part_item, part_rows)
+                plans.append(group)
+                run.want(group)
         return plans
+
+    def _prepared_for(
+        self, key: tuple[object, ...], columns: AttemptColumns, row: int
+    ) -> PreparedAttempt | None:
+        """The group's prepared attempt: remembered, else ``row``'s (None if it is invalid)."""
+        item = self._prepared.get(key)
+        if item is None:
+            item = self.service.prepare(columns.row(row))
+            if item.prepared is None:
+                return None
+            if len(self._prepared) >= self.LIMIT:
+                self._prepared.clear()
+            self._prepared[key] = item
+        return item
 
 
 class _Run:
@@ -358,7 +383,7 @@ class _Run:
 
 
 #: Where a group key holds the attempt's UTC minute.
-_MINUTE_AT = 8
+_MINUTE_AT = 7
 
 
 @dataclass(slots=True)
@@ -396,14 +421,11 @@ def _group_rows(
         columns.method,
         columns.line_type,
         columns.seller,
-        columns.campaign,
         columns.at,
         columns.address,
         strict=True,
     )
-    for i, (g, h, purpose, channel, method, line_type, seller, campaign, at, address) in enumerate(
-        rows
-    ):
+    for i, (g, h, purpose, channel, method, line_type, seller, at, address) in enumerate(rows):
         if g == 0:
             invalid.append(i)
             continue
@@ -414,7 +436,7 @@ def _group_rows(
             alone.append(i)
             continue
         minute = (at - _EPOCH) // _MINUTE
-        key = (g, h, purpose, channel, method, line_type, seller, campaign, minute, offset)
+        key = (g, h, purpose, channel, method, line_type, seller, minute, offset)
         found = keyed.get(key)
         if found is None:
             keyed[key] = [i]

@@ -110,6 +110,11 @@ class DecisionMemo:
             tuple(sorted(exempt.items())) if exempt else (),
         )
 
+    def names_campaign(self, prepared: Prepared) -> bool:
+        """Whether the attempt's campaign is part of its key (an abandonment rule applies)."""
+        ctx = prepared.ctx
+        return bool(self._abandonment.across(ctx, ctx.attempt.at))
+
     def _attempt_key(self, prepared: Prepared) -> tuple[int, datetime]:
         """What the key takes from the attempt itself, as a number, and its UTC minute.
 
@@ -126,7 +131,7 @@ class DecisionMemo:
         minute = _rows.utc(a.at).replace(second=0, microsecond=0)
         tz = a.at.tzinfo
         zone: object = tz if isinstance(tz, ZoneInfo) else a.at.utcoffset()
-        campaign = a.campaign if self._abandonment.across(ctx, a.at) else None
+        campaign = a.campaign if self.names_campaign(prepared) else None
         part = (
             a.purpose,
             a.channel,
