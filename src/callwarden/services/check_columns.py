@@ -336,7 +336,7 @@ class _Run:
         assert self.work is not None  # noqa: S101 - opened before deciding
         # Not the prepared attempt's own stored facts: those of its attempts that hold none.
         facts, policy = svc.facts_for(self.work, self.stored, item, self.refreshed, own=False)
-        decision, shared = svc.memo.decide_keyed(group.prepared, facts, policy)
+        decision, shared = svc.memo.decide_keyed(group.prepared, facts, policy, again=True)
         if not shared:
             self._alone(group, rows)
             return

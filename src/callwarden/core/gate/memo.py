@@ -62,14 +62,21 @@ class DecisionMemo:
         return decision
 
     def decide_keyed(
-        self, prepared: Prepared, facts: Facts, policy: SellerPolicy | None = None
+        self,
+        prepared: Prepared,
+        facts: Facts,
+        policy: SellerPolicy | None = None,
+        *,
+        again: bool = False,
     ) -> tuple[Decision, bool]:
         """The decision, and whether every attempt with the same key gets it too.
 
         False when no key applies (stored facts of the number's own, or a minute within which
         a list goes stale or an emergency starts or ends): the decision is this attempt's only.
+        ``again`` says the caller will ask about this prepared attempt again (a batch's group):
+        its part of the key is then remembered for it.
         """
-        key = self._key(prepared, facts, policy or SellerPolicy())
+        key = self._key(prepared, facts, policy or SellerPolicy(), again=again)
         if key is None:
             return self.gate.decide_prepared(prepared, facts, policy), False
         found = self._decisions.get(key)
@@ -85,11 +92,11 @@ class DecisionMemo:
         return found.for_attempt(attempt.id, e164(prepared.ctx.national)), True
 
     def _key(
-        self, prepared: Prepared, facts: Facts, policy: SellerPolicy
+        self, prepared: Prepared, facts: Facts, policy: SellerPolicy, *, again: bool = False
     ) -> tuple[object, ...] | None:
         if facts.consents or facts.history or facts.reassigned_at is not None:
             return None
-        static, minute = self._attempt_key(prepared)
+        static, minute = self._attempt_key(prepared, again=again)
         refreshed = self._refreshed_key(facts.list_refreshed)
         if not self._minute_is_safe(refreshed, minute):
             return None
@@ -115,15 +122,16 @@ class DecisionMemo:
         ctx = prepared.ctx
         return bool(self._abandonment.across(ctx, ctx.attempt.at))
 
-    def _attempt_key(self, prepared: Prepared) -> tuple[int, datetime]:
+    def _attempt_key(self, prepared: Prepared, *, again: bool) -> tuple[int, datetime]:
         """What the key takes from the attempt itself, as a number, and its UTC minute.
 
         The attempt's part (its kind, seller, campaign where a rule names it, address, minute,
-        zone and candidates) is numbered once per distinct value, and remembered per prepared
-        attempt: a batch that prepares one attempt for many hashes it once. Numbers are never
-        given again, so a key made before the table started over never matches a later one.
+        zone and candidates) is numbered once per distinct value, and with ``again`` remembered
+        per prepared attempt: a batch group asked about in every batch of its minute hashes it
+        once. Numbers are never given again, so a key made before the table started over never
+        matches a later one.
         """
-        found = self._prepared.get(id(prepared))
+        found = self._prepared.get(id(prepared)) if again else None
         if found is not None and found[0] is prepared:
             return found[1], found[2]
         ctx = prepared.ctx
@@ -149,9 +157,10 @@ class DecisionMemo:
             if len(self._numbers) >= self.LIMIT:
                 self._numbers.clear()
             number = self._numbers[part] = next(self._count)
-        if len(self._prepared) >= self.LIMIT:
-            self._prepared.clear()
-        self._prepared[id(prepared)] = (prepared, number, minute)
+        if again:
+            if len(self._prepared) >= self.LIMIT:
+                self._prepared.clear()
+            self._prepared[id(prepared)] = (prepared, number, minute)
         return number, minute
 
     def _refreshed_key(self, refreshed: Mapping[str, datetime]) -> _Refreshed:
