@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -61,6 +62,56 @@ def test_bitmap_batch_split_over_threads(
     got = store.contains_many("national", probes[::-1])  # a strided view, not contiguous
     assert got.tolist() == np.isin(probes[::-1], members).tolist()
     assert store.contains_many("national", np.empty(0, dtype=np.int64)).size == 0
+
+
+class AdviceSpy:
+    """A memory map that records the advice it is given (and passes everything on)."""
+
+    def __init__(self, real: Any) -> None:
+        """Wrap the view's real map."""
+        self.real = real
+        self.advice: list[tuple[int, int, int]] = []
+
+    def madvise(self, option: int, start: int = 0, length: int = 0) -> None:
+        self.advice.append((option, start, length))
+        self.real.madvise(option, start, length)
+
+    def __getitem__(self, index: Any) -> Any:
+        """A byte or a slice of the real map."""
+        return self.real[index]
+
+
+def test_a_large_batch_reads_the_bitmap_ahead_once_in_a_while(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches from ``_PREFETCH_FROM`` numbers advise the data ranges, then not for a while."""
+    import mmap
+
+    from callwarden.storage import dnc_bitmap
+
+    monkeypatch.setattr(dnc_bitmap, "_PREFETCH_FROM", 100)
+    clock = [1000.0]
+    monkeypatch.setattr(dnc_bitmap.time, "monotonic", lambda: clock[0])
+    store = DncStore(tmp_path / "dnc", bitmap_threshold=0, recheck_s=0)
+    members = numbers(5, 5000)
+    store.replace("national", members, AT, SOURCE)
+    view = store._snapshot().views["national"]
+    spy = AdviceSpy(view._map)
+    view._map = spy
+    probes = numbers(6, 1000)
+    expected = np.isin(probes, members).tolist()
+    assert store.contains_many("national", probes[:99]).tolist() == expected[:99]
+    assert spy.advice == []  # a small batch reads only its own pages
+    assert store.contains_many("national", probes).tolist() == expected
+    ranges = view.data_ranges()
+    assert 0 < sum(end - start for start, end in ranges) < BITMAP_BYTES // 100  # holes skipped
+    assert [a[0] for a in spy.advice] == [mmap.MADV_WILLNEED] * len(ranges)
+    assert all(start % mmap.PAGESIZE == 0 for _, start, _ in spy.advice)
+    assert store.contains_many("national", probes).tolist() == expected
+    assert len(spy.advice) == len(ranges)  # not again within _PREFETCH_EVERY_S
+    clock[0] += dnc_bitmap._PREFETCH_EVERY_S
+    assert store.contains_many("national", probes).tolist() == expected
+    assert len(spy.advice) == 2 * len(ranges)
 
 
 def test_apply_changes_adds_then_removes(store: DncStore) -> None:

@@ -18,6 +18,7 @@ import errno
 import functools
 import mmap
 import os
+import time
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
@@ -47,6 +48,10 @@ _PACK = 1 << _INDEX_BITS
 #: the GIL while it gathers, and the gather is bound by cache misses, which each core
 #: overlaps on its own: on 2 cores, 10 million lookups go from about 45 to about 67 M/s.
 _THREADED_FROM = 1 << 17
+#: A batch lookup of this many numbers first asks the kernel to read the bitmap's data ahead,
+#: at most once per ``_PREFETCH_EVERY_S`` seconds per view (see ``BitmapView.prefetch``).
+_PREFETCH_FROM = 1 << 16
+_PREFETCH_EVERY_S = 5.0
 
 Int64s = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -180,6 +185,8 @@ class BitmapView:
         self.path = path
         self.count = count
         self.bytes: npt.NDArray[np.uint8] = np.frombuffer(self._map, dtype=np.uint8)
+        self._ranges: list[tuple[int, int]] | None = None
+        self._prefetched = -_PREFETCH_EVERY_S
 
     def __del__(self) -> None:
         """Close the file (the mapping goes when its last array does)."""
@@ -188,6 +195,27 @@ class BitmapView:
     def data_ranges(self) -> list[tuple[int, int]]:
         """The byte ranges of the file that hold data."""
         return list(data_ranges(self._file.fileno(), BITMAP_BYTES))
+
+    def prefetch(self) -> None:
+        """Ask the kernel to read the bitmap's data into memory ahead of many lookups.
+
+        The mapping is advised random (one lookup must not read ahead), so a batch of
+        lookups against pages the kernel evicted (memory pressure, proactive reclaim) faults
+        them in one page at a time: 10 million lookups took 9.4 s from a cold cache on the
+        development machine, and 0.8 s after this advice, which reads the data ranges in
+        sequence (the file's holes are skipped: they would only fill memory with zeros).
+        When the pages are in memory it costs about 2 ms, and it is asked at most once per
+        ``_PREFETCH_EVERY_S`` seconds.
+        """
+        now = time.monotonic()
+        if now - self._prefetched < _PREFETCH_EVERY_S:
+            return
+        self._prefetched = now
+        if self._ranges is None:
+            self._ranges = self.data_ranges()
+        for start, stop in self._ranges:
+            page = start - start % mmap.PAGESIZE
+            self._map.madvise(mmap.MADV_WILLNEED, page, min(stop, BITMAP_BYTES) - page)
 
     def block(self, start: int, stop: int) -> npt.NDArray[np.uint8]:
         """Bytes ``start:stop``, read ahead as one sequential range."""
@@ -212,6 +240,8 @@ class BitmapView:
             inside = (numbers >= 0) & (numbers < NUMBER_SPACE)
             numbers = np.where(inside, numbers, 0)
         out = np.empty(numbers.size, dtype=bool)
+        if numbers.size >= _PREFETCH_FROM:
+            self.prefetch()
         workers = _workers()
         if numbers.size < _THREADED_FROM or workers < 2:  # noqa: PLR2004 - one is no split
             self._test_bits(numbers, out)
