@@ -44,6 +44,9 @@ def test_membership_single_and_vectorized(store: DncStore) -> None:
     assert [store.contains("national", int(p)) for p in probes[:50]] == expected[:50].tolist()
     assert store.contains("national", 10**10 + 5) is False
     assert not store.contains_many("state:TX", probes).any()  # an unknown list holds nothing
+    assert store.names() == {"national"}
+    store.replace("state:TX", members[:10], AT, SOURCE)
+    assert store.names() == {"national", "state:TX"}
     assert (store.numbers("national") == np.unique(members)).all()
 
 

@@ -55,6 +55,10 @@ class DncLookup(Protocol):
         """When each loaded list was last refreshed (a full or change import)."""
         ...
 
+    def names(self) -> frozenset[str]:
+        """The names of the lists that hold a version (any other list contains nothing)."""
+        ...
+
 
 class ConsentRepository(Protocol):
     """The consent ledger."""

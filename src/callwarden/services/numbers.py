@@ -60,37 +60,52 @@ def list_hits(
     row is the first seller's). Each list is asked once, about the rows it can hold.
     """
     hits = np.zeros(numbers.shape, dtype=np.uint8)
+    held = dnc.names()
     rows = np.flatnonzero(group > 0)
     valid = numbers[rows]
     bits = np.zeros(valid.shape, dtype=np.uint8)
     for name, bit in SELLER_FREE:
-        bits |= dnc.contains_many(name, valid).view(np.uint8) * np.uint8(bit)
-    own = np.zeros(rows.size, dtype=np.intp) if seller_of is None else seller_of[rows]
-    for index, part in _partition(own, len(sellers)):
-        if sellers[index]:
+        if name in held:
+            bits |= dnc.contains_many(name, valid).view(np.uint8) * np.uint8(bit)
+    own = [i for i, seller in enumerate(sellers) if seller and f"internal:{seller}" in held]
+    if own:
+        of = np.zeros(rows.size, dtype=np.intp) if seller_of is None else seller_of[rows]
+        for index, part in _partition(of, len(sellers), only=own):
             found = dnc.contains_many(f"internal:{sellers[index]}", valid[part])
             bits[part[found]] |= np.uint8(bulk.HIT_INTERNAL)
-    for index, part in _partition(groups.state_of[group[rows]], len(groups.state_names)):
-        state = groups.state_names[index]
-        if state is not None:
-            found = dnc.contains_many(f"state:{state}", valid[part])
+    listed = [i for i, state in enumerate(groups.state_names) if state and f"state:{state}" in held]
+    if listed:
+        state_of = groups.state_of[group[rows]]
+        for index, part in _partition(state_of, len(groups.state_names), only=listed):
+            found = dnc.contains_many(f"state:{groups.state_names[index]}", valid[part])
             bits[part[found]] |= np.uint8(bulk.HIT_STATE)
     hits[rows] = bits
     return hits
 
 
 def _partition(
-    labels: npt.NDArray[np.integer], count: int
+    labels: npt.NDArray[np.integer], count: int, only: Sequence[int]
 ) -> list[tuple[int, npt.NDArray[np.intp]]]:
-    """The rows of each label in ``range(count)`` that has some (a stable radix sort)."""
+    """The rows of each label in ``only`` (labels are in ``range(count)``) that has some.
+
+    Rows of other labels are dropped before sorting (a stable radix sort over small integers).
+    """
     if labels.size == 0:
         return []
-    if count == 1:
-        return [(0, np.arange(labels.size, dtype=np.intp))]
-    order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(count + 1))
+    wanted = np.zeros(count, dtype=bool)
+    wanted[list(only)] = True
+    keep = wanted[labels]
+    if keep.all():
+        rows = np.arange(labels.size, dtype=np.intp)
+        if len(only) == 1:
+            return [(only[0], rows)]
+    else:
+        rows = np.flatnonzero(keep)
+    kept = labels[rows]
+    order = np.argsort(kept, kind="stable")
+    bounds = np.searchsorted(kept[order], np.arange(count + 1))
     return [
-        (index, order[int(bounds[index]) : int(bounds[index + 1])])
-        for index in range(count)
+        (index, rows[order[int(bounds[index]) : int(bounds[index + 1])]])
+        for index in only
         if bounds[index] < bounds[index + 1]
     ]

@@ -119,6 +119,10 @@ class DncStore:
         """When each list was last refreshed from an imported file."""
         return self._snapshot().refreshed
 
+    def names(self) -> frozenset[str]:
+        """The names of the lists that hold a version."""
+        return frozenset(self._snapshot().views)
+
     def contains_many(
         self, list_name: str, numbers: npt.NDArray[np.int64]
     ) -> npt.NDArray[np.bool_]:

@@ -73,6 +73,10 @@ class MemoryDnc:
         """Refresh times."""
         return dict(self.refreshed_at)
 
+    def names(self) -> frozenset[str]:
+        """The lists held (an empty one counts: it holds a version)."""
+        return frozenset(self.lists)
+
 
 @dataclass
 class MemoryConsents:
