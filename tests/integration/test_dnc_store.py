@@ -84,15 +84,18 @@ class AdviceSpy:
         return self.real[index]
 
 
-def test_a_large_batch_reads_the_bitmap_ahead_once_in_a_while(
+def test_large_batches_read_the_bitmap_ahead_once_in_a_while(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Batches from ``_PREFETCH_FROM`` numbers advise the data ranges, then not for a while."""
+    """Once large batches asked about as many numbers as there are data pages, read ahead.
+
+    Only the data ranges are advised, and not again within ``_PREFETCH_EVERY_S``.
+    """
     import mmap
 
     from callwarden.storage import dnc_bitmap
 
-    monkeypatch.setattr(dnc_bitmap, "_PREFETCH_FROM", 100)
+    monkeypatch.setattr(dnc_bitmap, "_PREFETCH_FROM", 10)
     clock = [1000.0]
     monkeypatch.setattr(dnc_bitmap.time, "monotonic", lambda: clock[0])
     store = DncStore(tmp_path / "dnc", bitmap_threshold=0, recheck_s=0)
@@ -101,19 +104,25 @@ def test_a_large_batch_reads_the_bitmap_ahead_once_in_a_while(
     view = store._snapshot().views["national"]
     spy = AdviceSpy(view._map)
     view._map = spy
-    probes = numbers(6, 1000)
-    expected = np.isin(probes, members).tolist()
-    assert store.contains_many("national", probes[:99]).tolist() == expected[:99]
-    assert spy.advice == []  # a small batch reads only its own pages
-    assert store.contains_many("national", probes).tolist() == expected
     ranges = view.data_ranges()
-    assert 0 < sum(end - start for start, end in ranges) < BITMAP_BYTES // 100  # holes skipped
+    pages = sum(end - start for start, end in ranges) // mmap.PAGESIZE
+    assert 20 < pages < BITMAP_BYTES // mmap.PAGESIZE // 100  # holes are skipped
+    probes = numbers(6, 2 * pages)
+    expected = np.isin(probes, members).tolist()
+
+    def ask(count: int) -> None:
+        assert store.contains_many("national", probes[:count]).tolist() == expected[:count]
+
+    ask(9)  # a small batch reads only its own pages and does not count
+    ask(pages // 2)
+    assert spy.advice == []  # not yet as many numbers as pages
+    ask(pages - pages // 2)
     assert [a[0] for a in spy.advice] == [mmap.MADV_WILLNEED] * len(ranges)
     assert all(start % mmap.PAGESIZE == 0 for _, start, _ in spy.advice)
-    assert store.contains_many("national", probes).tolist() == expected
+    ask(2 * pages)
     assert len(spy.advice) == len(ranges)  # not again within _PREFETCH_EVERY_S
     clock[0] += dnc_bitmap._PREFETCH_EVERY_S
-    assert store.contains_many("national", probes).tolist() == expected
+    ask(2 * pages)
     assert len(spy.advice) == 2 * len(ranges)
 
 
