@@ -21,19 +21,15 @@ from tests.unit.services.test_scrub import (
     CAMPAIGN,
     INSTANTS,
     SELLER,
-    TESTDATA,
     World,
     world,
 )
 
-from callwarden.core.gate.checks import default_checks
 from callwarden.core.gate.gate import Gate
 from callwarden.core.gate.numbering import NumberingPlan
-from callwarden.core.rules.ruleset import RuleSet
 from callwarden.core.types import Address, Attempt, EmergencyDeclaration
 from callwarden.services.check import CheckService
 from callwarden.services.check_columns import AttemptColumns, BatchDecisions, ColumnarCheck
-from callwarden.storage.rule_files import load_rule_set
 from callwarden.testing import FixedClock
 
 OFFSETS = (
@@ -42,16 +38,6 @@ OFFSETS = (
     timezone(timedelta(hours=5, minutes=30)),
     timezone(timedelta(hours=-4, seconds=30)),  # not a whole number of minutes
 )
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rule_set(TESTDATA)
-
-
-@pytest.fixture(scope="module")
-def gate(plan: NumberingPlan, rules: RuleSet) -> Gate:
-    return Gate(plan=plan, rules=rules, checks=default_checks())
 
 
 def services(gate: Gate, w: World, at: datetime) -> tuple[CheckService, ColumnarCheck]:

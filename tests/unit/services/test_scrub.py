@@ -18,10 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from callwarden.core.gate.checks import default_checks
 from callwarden.core.gate.gate import Gate
 from callwarden.core.gate.numbering import CHECK_LINE, VALID, NumberingPlan
-from callwarden.core.rules.ruleset import RuleSet
 from callwarden.core.types import (
     Attempt,
     Channel,
@@ -37,7 +35,6 @@ from callwarden.core.types import (
 from callwarden.errors import InvalidInput
 from callwarden.services.check import CheckService
 from callwarden.services.scrub import ScrubOptions, ScrubService, output_schema
-from callwarden.storage.rule_files import load_rule_set
 from callwarden.testing import FixedClock, MemoryDnc, MemoryUnitOfWork
 
 TESTDATA = Path(__file__).resolve().parents[2] / "rules" / "testdata"
@@ -79,16 +76,6 @@ ATTEMPTS = (
     (Purpose.INFORMATIONAL, Method.PRERECORDED, Channel.SMS, LineType.UNKNOWN),
     (Purpose.EMERGENCY, Method.AUTODIALER, Channel.VOICE, LineType.WIRELESS),
 )
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rule_set(TESTDATA)
-
-
-@pytest.fixture(scope="module")
-def gate(plan: NumberingPlan, rules: RuleSet) -> Gate:
-    return Gate(plan=plan, rules=rules, checks=default_checks())
 
 
 @dataclass
