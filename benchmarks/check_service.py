@@ -4,6 +4,10 @@ The prepared home holds the imported registry and thousands of consents and past
 so every check loads real facts: DNC hits, consents, recent history, campaign abandonment,
 reassignment and emergencies, all from the SQLite file. Each call is timed on its own.
 No peer: the figure is held against its target alone.
+
+The database file is read through once before the checks, as a running service finds its
+pages in memory: otherwise the p99 measures how fast the disk gives back pages the kernel
+evicted (one run on the development machine: p99 5.5 ms, against 0.35-0.8 ms in the others).
 """
 
 from __future__ import annotations
@@ -50,7 +54,8 @@ def run(ctx: Context) -> list[Row]:
             target="p99 < 1 ms",
             passed=r["p99_us"] < TARGET_P99_US,
             peak=fmt_bytes(measured.peak_bytes),
-            note=f"{r['count']:,} checks, one attempt each; {home.consents:,} consents and "
+            note=f"{r['count']:,} checks, one attempt each (the database file read through "
+            f"first); {home.consents:,} consents and "
             f"{home.history:,} past attempts stored; {r['allowed_share']:.0%} allowed; "
             f"registry {data.registry_count:,}",
         )
@@ -63,6 +68,12 @@ def measure(home: str, numbers: str, count: int) -> dict[str, Any]:
     from callwarden.bootstrap import bootstrap
     from callwarden.interfaces.schemas import AttemptIn
 
+    for name in ("callwarden.db", "callwarden.db-wal"):  # into the page cache, as a service's
+        path = Path(home) / name
+        if path.exists():
+            with path.open("rb", buffering=0) as source:
+                while source.read(8 * 2**20):
+                    pass
     app = bootstrap()
     checker = app.checker
     called = np.load(Path(numbers))
