@@ -124,6 +124,18 @@ def test_the_batch_size_comes_from_settings(client: TestClient, dialer: dict[str
         assert details[0]["loc"] == ["body", "attempts"]
 
 
+def test_the_check_routes_are_served_first_and_still_documented(
+    api: FastAPI, client: TestClient
+) -> None:
+    """Plain routes for the dialer's hot path come first; the FastAPI routes feed the schema."""
+    from starlette.routing import Route
+
+    first = [(r.path, type(r)) for r in api.router.routes[:2]]
+    assert first == [("/v1/check", Route), ("/v1/check/batch", Route)]
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "post" in paths["/v1/check"] and "post" in paths["/v1/check/batch"]
+
+
 def test_the_openapi_schema_documents_the_batch_limit(client: TestClient) -> None:
     """The batch model in /openapi.json carries the configured limit."""
     schema = client.get("/openapi.json").json()

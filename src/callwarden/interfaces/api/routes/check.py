@@ -14,8 +14,10 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, ValidationError, create_model
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
 
 from callwarden.interfaces.api import batch_body
 from callwarden.interfaces.api.security import require
@@ -150,6 +152,22 @@ def make_router(max_batch: int, *, inline_reads: bool) -> APIRouter:
         return Response(content, media_type="application/json")
 
     return router
+
+
+def direct_routes(router: APIRouter, prefix: str) -> list[Route]:
+    """The router's routes as plain Starlette routes under ``prefix``, served ahead of it.
+
+    The check routes take the request and nothing else, so FastAPI's per-request work for
+    them (solving an empty set of dependencies, matching through the included router) is
+    skipped by serving the same endpoints as plain routes, placed first in the application;
+    the FastAPI routes stay for ``/openapi.json``. Errors still reach the application's
+    handlers.
+    """
+    return [
+        Route(prefix + route.path, route.endpoint, methods=sorted(route.methods or ()))
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    ]
 
 
 def body_models(max_batch: int) -> list[type[BaseModel]]:
