@@ -38,6 +38,9 @@ DEFAULT_CACHE_TTL = timedelta(seconds=30)
 #: Longest key accepted for hashing (real keys are about 55 characters).
 MAX_KEY_LENGTH = 200
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+#: The form of every key ``new_key`` makes; a presented key of another form is refused
+#: without asking the store.
+_KEY_FORM = re.compile(r"^cw_[0-9a-f]+_[A-Za-z0-9_-]+$")
 
 
 def new_key() -> tuple[str, str, str]:
@@ -99,9 +102,17 @@ class ApiKeyService:
             return None
         return hit[0]
 
+    def may_exist(self, key: str) -> bool:
+        """Whether the key has the form of a key this service makes (no I/O).
+
+        Keys of any other form are refused at once: a request with a garbled or made-up key
+        costs no thread hop and no query.
+        """
+        return 0 < len(key) <= MAX_KEY_LENGTH and _KEY_FORM.fullmatch(key) is not None
+
     def authenticate(self, key: str) -> Principal:
         """The principal of an active key; raise Unauthenticated for unknown or revoked keys."""
-        if not key or len(key) > MAX_KEY_LENGTH:
+        if not self.may_exist(key):
             raise Unauthenticated("the API key is unknown or revoked")
         key_hash = hash_key(key)
         hit = self._verified.get(key_hash)

@@ -124,6 +124,23 @@ def test_unknown_keys_are_unauthenticated(keys: ApiKeyService, key: str) -> None
         keys.authenticate(key)
 
 
+@pytest.mark.parametrize(
+    "key",
+    ["", "x" * 201, "Bearer cw_0a_b", "cw__x", "cw_0A_x", "cw_0a_", "cw_0a_x y", "' OR 1=1 --"],
+)
+def test_keys_of_another_form_are_refused_without_the_store(
+    keys: ApiKeyService, store: MemoryKeys, key: str
+) -> None:
+    """A garbled or made-up key costs no lookup; a well-formed unknown one costs one."""
+    assert not keys.may_exist(key)
+    with pytest.raises(Unauthenticated):
+        keys.authenticate(key)
+    assert store.lookups == 0
+    made, real = keys.create("dialer1", Role.DIALER)
+    assert keys.may_exist(real)
+    assert keys.may_exist(f"cw_{made.prefix}_{'A' * 43}")
+
+
 def test_a_verified_key_is_served_from_memory_within_the_ttl(
     keys: ApiKeyService, store: MemoryKeys, clock: FixedClock
 ) -> None:

@@ -45,6 +45,8 @@ class Guard:
         keys: ApiKeyService = request.app.state.cw.apikeys
         principal = keys.cached(key)
         if principal is None:
+            if not keys.may_exist(key):
+                raise Unauthenticated("the API key is unknown or revoked")
             principal = await run_in_threadpool(keys.authenticate, key)
         request.state.principal = principal
         if principal.role not in self.roles:
