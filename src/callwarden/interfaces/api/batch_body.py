@@ -102,7 +102,7 @@ class _PiecesMemo:
     identity is never taken for another object's.
     """
 
-    LIMIT = 32_768
+    LIMIT = 16_384  # as many as the decision memo keeps; about 1 KB of JSON each
 
     def __init__(self) -> None:
         self._known: dict[int, tuple[Decision, tuple[bytes, bytes, bytes]]] = {}
