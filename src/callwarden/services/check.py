@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -236,12 +236,21 @@ class FactWants:
 
     def add(self, number: int, seller: str, since: datetime, needs: FactNeeds) -> None:
         """Want the facts ``needs`` names of one number and seller (history from ``since``)."""
+        self.add_many((number,), seller, since, needs)
+
+    def add_many(
+        self, numbers: Collection[int], seller: str, since: datetime, needs: FactNeeds
+    ) -> None:
+        """Want the facts ``needs`` names of these numbers and one seller.
+
+        History is wanted from ``since``, the earliest instant any of them wants it from.
+        """
         if needs.consents:
-            self.consents.setdefault(seller, set()).add(number)
+            self.consents.setdefault(seller, set()).update(numbers)
         if needs.history:
-            numbers, earliest = self.history.get(seller, (set(), since))
-            numbers.add(number)
-            self.history[seller] = (numbers, min(earliest, since))
+            wanted, earliest = self.history.get(seller, (set(), since))
+            wanted.update(numbers)
+            self.history[seller] = (wanted, min(earliest, since))
         if needs.emergencies:
             self.instants += 1
 

@@ -292,9 +292,10 @@ class _Run:
         item, needs = group.item, group.needs
         self.reads = self.reads or item.reads_db
         if item.reads_db and (needs.consents or needs.history or needs.emergencies):
-            seller, lookback, at = item.attempt.seller, self.service.lookback, self.columns.at
-            for r in group.rows:
-                self.wants.add(int(self.numbers[r]), seller, at[r] - lookback, needs)
+            at = self.columns.at
+            since = min(at[r] for r in group.rows) - self.service.lookback
+            numbers = self.numbers[group.rows].tolist()
+            self.wants.add_many(numbers, item.attempt.seller, since, needs)
 
     def prepare_alone(self, row: int) -> None:
         """Prepare a row that decides alone, and read the stored facts it needs."""
