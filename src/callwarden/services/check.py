@@ -147,7 +147,6 @@ class CheckService:
             facts = Facts(dnc_hits=hits, list_refreshed=refreshed)
             return facts, SellerPolicy(litigator_blocks=self.litigator_blocks)
         states = set(prepared.ctx.states)  # the number's state and the address's, if any
-        own = own and bool(needs.consents or needs.history)
         consents = stored.consents(number, attempt.seller) if own and needs.consents else ()
         facts = Facts(
             dnc_hits=hits,
@@ -252,7 +251,7 @@ class FactWants:
             wanted.update(numbers)
             self.history[seller] = (wanted, min(earliest, since))
         if needs.emergencies:
-            self.instants += 1
+            self.instants += len(numbers)
 
 
 class StoredFacts:
@@ -351,12 +350,18 @@ class StoredFacts:
         if self._instants < BULK_FROM or self._uow is None:
             found = self._points.emergencies(states, at)
         else:
-            if self._declarations is None:
-                self._declarations = self._uow.emergencies.all()
             found = tuple(
-                e for e in self._declarations if e.state in states and e.starts_at <= at < e.ends_at
+                e
+                for e in self.declarations()
+                if e.state in states and e.starts_at <= at < e.ends_at
             )
         return tuple(sorted(found, key=_declaration_order))
+
+    def declarations(self) -> tuple[EmergencyDeclaration, ...]:
+        """Every stored emergency declaration, read once (needs the unit of work)."""
+        if self._declarations is None:
+            self._declarations = self._bulk().emergencies.all()
+        return self._declarations
 
     def _many_consents(
         self, phones: npt.NDArray[np.int64], seller: str

@@ -313,7 +313,7 @@ class _Run:
             uow = self.work.get()
             self.stored = self.service.read_stored(uow, self.wants)
             if needs_emergencies:
-                self.unsafe = _unsafe_minutes(uow.emergencies.all())
+                self.unsafe = _unsafe_minutes(self.stored.declarations())
         self.refreshed = self.service.dnc.refreshed()
 
     def share(self, decision: Decision, rows: Sequence[int]) -> None:
@@ -345,14 +345,11 @@ class _Run:
         if stored is None or not item.reads_db or not (needs.consents or needs.history):
             self.share(decision, rows)
             return
-        seller, lookback, at, numbers = (
-            item.attempt.seller,
-            svc.lookback,
-            self.columns.at,
-            self.numbers,
-        )
+        seller, at = item.attempt.seller, self.columns.at
         holders = [
-            r for r in rows if stored.holds(int(numbers[r]), seller, at[r] - lookback, needs)
+            r
+            for r in rows
+            if stored.holds(int(self.numbers[r]), seller, at[r] - svc.lookback, needs)
         ]
         if holders:
             self._alone(group, holders)
@@ -387,7 +384,7 @@ class _Run:
 _MINUTE_AT = 7
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Group:
     """Attempts the decision memo cannot tell apart, and the one prepared for them all."""
 

@@ -188,6 +188,7 @@ class BitmapView:
         self.count = count
         self.bytes: npt.NDArray[np.uint8] = np.frombuffer(self._map, dtype=np.uint8)
         self._ranges: list[tuple[int, int]] | None = None
+        self._data_bytes = 0
         self._prefetched = -_PREFETCH_EVERY_S
         self._asked = 0  # numbers asked about in large batches since the last read-ahead
 
@@ -217,26 +218,30 @@ class BitmapView:
             return
         self._prefetched = now
         self._asked = 0
-        for start, stop in self._data():
-            page = start - start % mmap.PAGESIZE
-            self._map.madvise(mmap.MADV_WILLNEED, page, min(stop, BITMAP_BYTES) - page)
+        for start, stop in self._data()[0]:
+            self._read_ahead(start, min(stop, BITMAP_BYTES))
 
-    def _data(self) -> list[tuple[int, int]]:
-        """The data ranges, found once per view."""
+    def _data(self) -> tuple[list[tuple[int, int]], int]:
+        """The data ranges and the bytes they hold, found once per view."""
         if self._ranges is None:
             self._ranges = self.data_ranges()
-        return self._ranges
+            self._data_bytes = sum(stop - start for start, stop in self._ranges)
+        return self._ranges, self._data_bytes
 
     def _count_toward_prefetch(self, count: int) -> None:
         """Count a large batch; read ahead once batches have asked about every data page."""
         self._asked += count
-        if self._asked * mmap.PAGESIZE >= sum(stop - start for start, stop in self._data()):
+        if self._asked * mmap.PAGESIZE >= self._data()[1]:
             self.prefetch()
+
+    def _read_ahead(self, start: int, stop: int) -> None:
+        """Advise the kernel to read bytes ``start:stop`` (from the start of its page)."""
+        page = start - start % mmap.PAGESIZE
+        self._map.madvise(mmap.MADV_WILLNEED, page, stop - page)
 
     def block(self, start: int, stop: int) -> npt.NDArray[np.uint8]:
         """Bytes ``start:stop``, read ahead as one sequential range."""
-        page = start - start % mmap.PAGESIZE
-        self._map.madvise(mmap.MADV_WILLNEED, page, stop - page)
+        self._read_ahead(start, stop)
         return self.bytes[start:stop]
 
     def contains(self, number: int) -> bool:
