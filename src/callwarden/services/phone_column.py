@@ -1,11 +1,19 @@
 """The phone column of a lead list: which column it is, and its numbers as an int64 array.
 
 Text is normalized as the single check's ``normalize`` does (digits kept, a leading 1 of
-eleven digits dropped, a ``+`` other than ``+1`` refused, at most 40 characters), but with
-Arrow's vectorized kernels and the string buffers read directly: ``replace_substring_regex``
-strips the non-digits, and the ten digits are read from the buffer into integers. The rare
-non-ASCII text (where Python's digit class and the kernel's disagree) goes through ``normalize``
-itself. Integer columns are used directly with the same 10/11-digit rule.
+eleven digits dropped, a ``+`` other than ``+1`` refused, at most 40 characters), but over the
+Arrow string buffers as arrays, never row by row:
+
+- ASCII phones of up to 32 characters (nearly every lead file) are padded on the left into a
+  fixed-width byte matrix. Each row's *layout* (which of its columns hold digits) is a small
+  integer; a lead file holds a handful of layouts (one per notation and length), and within a
+  layout the ten digits sit in the same columns, so each layout's numbers are read with one
+  gather and one small matrix product.
+- Other text goes through a scan that counts every row's digits from the buffer; the rare
+  non-ASCII text (where Python's digit class and a byte test disagree) through ``normalize``
+  itself.
+
+Integer columns are used directly with the same 10/11-digit rule.
 """
 
 from __future__ import annotations
@@ -34,6 +42,17 @@ _LONG_DIGITS = re.compile(r"\d{5,}")
 _SPLIT_ROWS = 65_536
 #: What Python's ``str.strip`` removes from ASCII text (the single check strips before "+").
 _ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+_ASCII_SPACE_BYTES = np.zeros(256, dtype=bool)
+_ASCII_SPACE_BYTES[list(_ASCII_SPACE.encode())] = True
+#: Row widths of the layout reading: rows up to 16 bytes, else up to 32 (longer: the scan).
+_NARROW, _WIDE = 16, 32
+#: Layouts of numbers beyond which a batch is left to the scan.
+_MOST_LAYOUTS = 64
+#: A batch where more than one row in this many is over ``_WIDE`` bytes is left to the scan.
+_MOST_LONG_SHARE = 8
+_NON_ASCII = 0x80
+_POWERS = 10 ** np.arange(9, -1, -1, dtype=np.int64)
+_ZEROS = ord("0") * int(_POWERS.sum())
 
 
 def find_phone_column(names: Sequence[str], given: str | None) -> str:
@@ -90,9 +109,100 @@ def phone_numbers(column: pa.Array | pa.ChunkedArray, name: str = "phone") -> np
 
 
 def _from_text(array: pa.Array) -> npt.NDArray[np.int64]:
-    """Numbers of text phones: strip non-digits with Arrow, read 10 digits from the buffer."""
+    """Numbers of text phones: by layout where the text allows, else by a scan of the digits."""
     if pa.types.is_large_string(array.type):
         array = array.cast(pa.string())
+    by_layout = _by_layout(array)
+    return by_layout if by_layout is not None else _scanned(array)
+
+
+def _by_layout(array: pa.Array) -> npt.NDArray[np.int64] | None:
+    """Numbers of ASCII phones read layout by layout; None where this way does not apply.
+
+    Rows are padded on the left to 16 or 32 bytes (spaces, which ``normalize`` strips), so a
+    row is one line of a byte matrix. A row's layout is the bit set of its digit columns:
+    rows of one layout hold their digits in the same columns, so the last ten are one gather,
+    and the number one product with the powers of ten. Layouts of other than ten digits (or
+    eleven led by 1) are not numbers. Rows over 32 characters are read by the scan; a batch
+    with non-ASCII text, many such rows, or more than ``_MOST_LAYOUTS`` layouts of numbers
+    (never seen in a lead file) is left to the scan whole.
+    """
+    n = len(array)
+    offsets_buf, data_buf = array.buffers()[1:3]
+    if n == 0 or data_buf is None or data_buf.size == 0:
+        return None
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[array.offset : array.offset + n + 1]
+    text = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    if text.size == 0 or int(text.max()) >= _NON_ASCII:
+        return None
+    lengths = np.diff(offsets)
+    body, long_rows = array, np.flatnonzero(lengths > _WIDE)
+    if long_rows.size:
+        if long_rows.size * _MOST_LONG_SHARE > n:
+            return None
+        short = np.ones(n, dtype=bool)
+        short[long_rows] = False
+        body = pc.if_else(pa.array(short), array, "")
+        lengths = np.where(short, lengths, 0)
+    width = _NARROW if int(lengths.max()) <= _NARROW else _WIDE
+    matrix = _padded(body, width)
+    bits = np.packbits(((matrix - np.uint8(ord("0"))) < _TEN).reshape(-1), bitorder="little")
+    layout = bits.view(np.dtype("<u2") if width == _NARROW else np.dtype("<u4"))
+    present = np.flatnonzero(np.bincount(layout)) if width == _NARROW else np.unique(layout)
+    columns = np.unpackbits(
+        present.astype("<u4").view(np.uint8).reshape(-1, 4), axis=1, bitorder="little"
+    )
+    digit_counts = columns.sum(axis=1)
+    numeric = (digit_counts == _TEN) | (digit_counts == _TEN + 1)
+    if int(numeric.sum()) > _MOST_LAYOUTS:
+        return None
+    numbers = np.full(n, -1, dtype=np.int64)
+    for value, used in zip(present[numeric].tolist(), columns[numeric], strict=True):
+        digit_columns = np.flatnonzero(used)
+        rows = np.flatnonzero(layout == value)
+        block = matrix[rows]
+        found = block[:, digit_columns[-_TEN:]].astype(np.int64) @ _POWERS - _ZEROS
+        if digit_columns.size > _TEN:
+            found[block[:, digit_columns[0]] != ord("1")] = -1
+        numbers[rows] = found
+    numbers[_foreign(matrix, lengths)] = -1
+    if long_rows.size:
+        numbers[long_rows] = _scanned(array.take(pa.array(long_rows)))
+    return numbers
+
+
+def _padded(array: pa.Array, width: int) -> npt.NDArray[np.uint8]:
+    """ASCII strings of at most ``width`` bytes as the rows of a byte matrix, padded on the left."""
+    padded = pc.utf8_lpad(pc.fill_null(array, ""), width, " ")
+    n = len(padded)
+    offsets = np.frombuffer(padded.buffers()[1], dtype=np.int32)[padded.offset :][: n + 1]
+    data = np.frombuffer(padded.buffers()[2], dtype=np.uint8)
+    return data[offsets[0] : offsets[-1]].reshape(n, width)
+
+
+def _foreign(matrix: npt.NDArray[np.uint8], lengths: npt.NDArray[np.int32]) -> npt.NDArray[np.intp]:
+    """Rows whose text, stripped, starts with a ``+`` not followed by ``1``.
+
+    A row's text starts ``lengths`` bytes from the right. Rows that start with a space are
+    stripped first (rare: they are searched for their first other byte).
+    """
+    n, width = matrix.shape
+    start = np.minimum(width - lengths, width - 1)
+    lead = matrix[np.arange(n), start]
+    spaced = np.flatnonzero(_ASCII_SPACE_BYTES[lead])
+    if spaced.size:
+        block = np.pad(matrix[spaced], ((0, 0), (0, 1)), constant_values=ord("0"))
+        start[spaced] = np.argmax(~_ASCII_SPACE_BYTES[block], axis=1)  # all spaces: past the end
+    rows = np.flatnonzero(matrix[np.arange(n), np.minimum(start, width - 1)] == ord("+"))
+    rows = rows[start[rows] < width]
+    after = start[rows] + 1
+    second = np.where(after < width, matrix[rows, np.minimum(after, width - 1)], 0)
+    foreign: npt.NDArray[np.intp] = rows[second != ord("1")]
+    return foreign
+
+
+def _scanned(array: pa.Array) -> npt.NDArray[np.int64]:
+    """Numbers of text phones: count each row's digits in the buffer, read the last ten."""
     plain = pc.all(pc.ascii_is_decimal(array)).as_py() is True
     numbers, ok = _ten_digits(array) if plain else _stripped_numbers(array)
     trimmed = pc.utf8_ltrim(array, characters=_ASCII_SPACE)

@@ -20,7 +20,6 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from callwarden.core.gate import bulk
 from callwarden.core.gate.context import AbandonStats, Facts, SellerPolicy
@@ -45,7 +44,6 @@ from callwarden.services.phone_column import PHONE_COLUMNS, find_phone_column, p
 #: Columns every scrubbed batch gets (replacing input columns of the same name).
 ADDED_COLUMNS = ("phone_e164", "allowed", "reasons")
 REASONS_TYPE = pa.list_(pa.string())
-_TEN = 10
 _CODE_NAMES = pa.array([c.value for c in bulk.CODES], pa.string())
 
 
@@ -348,24 +346,34 @@ def _assemble(
 def _e164(numbers: npt.NDArray[np.int64], valid: npt.NDArray[np.bool_]) -> pa.Array:
     """``+1`` and the ten digits of each valid number; null for the others.
 
-    Arrow writes the digits; the prefix is added by laying each row's ten bytes into a
-    twelve-byte row (a third of the cost of a string join).
+    Each row is twelve bytes, written as three 32-bit words from two small tables: ``+1`` and
+    the area code's first two digits, then two runs of four digits. Looked up, not formatted:
+    a tenth of the cost of Arrow's integer-to-text cast.
     """
-    text = pc.cast(pa.array(numbers, mask=~valid), pa.string())
-    n = len(text)
-    ends = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset : text.offset + n + 1]
-    count = int(np.count_nonzero(valid))
-    digits = text.buffers()[2]
-    if count == 0 or digits is None or ends[-1] - ends[0] != _TEN * count:
-        return pc.binary_join_element_wise("+1", text, "")
-    rows = np.empty((count, _TEN + 2), dtype=np.uint8)
-    rows[:, 0], rows[:, 1] = ord("+"), ord("1")
-    rows[:, 2:] = np.frombuffer(digits, dtype=np.uint8)[ends[0] : ends[-1]].reshape(count, _TEN)
-    offsets = ((ends - ends[0]) // _TEN * (_TEN + 2)).astype(np.int32)
-    validity = text.buffers()[0]
+    n = numbers.size
+    kept = numbers[valid] if not valid.all() else numbers
+    words = np.empty((kept.size, 3), dtype="<u4")
+    words[:, 0] = _E164_HEAD[kept // 100_000_000]
+    words[:, 1] = _DIGITS4[kept // 10_000 % 10_000]
+    words[:, 2] = _DIGITS4[kept % 10_000]
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(valid, out=offsets[1:])
+    offsets *= _E164_BYTES
+    nulls = n - kept.size
+    validity = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
     return pa.StringArray.from_buffers(
-        n, pa.py_buffer(offsets), pa.py_buffer(rows), validity, text.null_count, text.offset
+        n, pa.py_buffer(offsets), pa.py_buffer(words), validity, nulls
     )
+
+
+def _ascii_words(texts: list[str]) -> npt.NDArray[np.uint32]:
+    """Four-byte ASCII texts as little-endian 32-bit words (the bytes in text order)."""
+    return np.frombuffer("".join(texts).encode("ascii"), dtype="<u4").copy()
+
+
+_E164_BYTES = 12
+_E164_HEAD = _ascii_words([f"+1{k:02d}" for k in range(100)])
+_DIGITS4 = _ascii_words([f"{k:04d}" for k in range(10_000)])
 
 
 __all__ = [

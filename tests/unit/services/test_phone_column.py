@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from callwarden.core.gate.numbering import normalize
 from callwarden.errors import InvalidInput, InvalidPhoneNumber
-from callwarden.services.phone_column import find_phone_column, phone_numbers
+from callwarden.services.phone_column import _by_layout, find_phone_column, phone_numbers
 
 TRICKY = [
     "(214) 234-5678",
@@ -139,3 +139,44 @@ _ALPHABET = "0123456789" * 4 + " ()-.+\\t/xX#٢２·\\x1c"
 def test_any_text_normalizes_like_the_single_check(texts: list[str | None]) -> None:
     """Random notations, separators, letters and non-ASCII digits: the single check's answer."""
     assert phone_numbers(pa.array(texts, type=pa.string())).tolist() == [expected(t) for t in texts]
+
+
+_ASCII_ALPHABET = "0123456789" * 4 + " ()-.+\t/xX#\x1c"
+
+
+@settings(max_examples=300, deadline=None)
+@example(["+", " +", "+1", " ", ""])  # a "+" at a row's end, and rows of spaces only
+@example(["(214) 234-5678" + " " * 19, "2142345678"])  # one row over 32 bytes
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=_ASCII_ALPHABET, max_size=45)), max_size=60))
+def test_ascii_text_read_by_layout_agrees_with_the_single_check(texts: list[str | None]) -> None:
+    """ASCII text takes the layout reading (rows over 32 bytes the scan): the same answers."""
+    assert phone_numbers(pa.array(texts, type=pa.string())).tolist() == [expected(t) for t in texts]
+
+
+@pytest.mark.parametrize("width", [16, 32])
+def test_a_lead_file_of_many_notations_is_read_by_layout(width: int) -> None:
+    """Every notation of a realistic file, padded to each row width, in one large batch."""
+    rng = np.random.default_rng(3)
+    notations = [t for t in TRICKY if t.isascii() and len(t) <= width]
+    texts = [notations[i] for i in rng.integers(0, len(notations), size=5_000)]
+    texts += ["(214) 234-5678 ext. 1" + "0" * (width - 21)] if width > 21 else []
+    array = pa.array(texts, type=pa.string())
+    assert _by_layout(array) is not None
+    assert phone_numbers(array).tolist() == [expected(t) for t in texts]
+
+
+def test_a_batch_of_very_many_layouts_is_still_read_right() -> None:
+    """Past the most layouts the reading by layout takes, the scan reads the batch."""
+    texts = ["2" * k + "-" + "3" * (10 - k) for k in range(1, 10)]
+    texts += ["1" + "-" * k + "2142345678" + "." * j for k in range(1, 9) for j in range(9)]
+    array = pa.array(texts, type=pa.string())
+    assert len(set(texts)) > 64
+    assert _by_layout(array) is None
+    assert phone_numbers(array).tolist() == [expected(t) for t in texts]
+
+
+def test_a_few_rows_over_32_bytes_are_scanned_and_the_rest_read_by_layout() -> None:
+    texts = ["(214) 234-5678"] * 50 + ["  +1 (214) 234-5678" + " " * 15, "+44 " + "2" * 30]
+    array = pa.array(texts, type=pa.string())
+    assert _by_layout(array) is not None
+    assert phone_numbers(array).tolist() == [expected(t) for t in texts]
