@@ -10,7 +10,7 @@ them. No error message repeats the offending value.
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Annotated, Any
 
 from pydantic import (
@@ -20,8 +20,6 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    TypeAdapter,
-    ValidationError,
     field_validator,
     model_validator,
 )
@@ -37,7 +35,8 @@ from callwarden.core.types import (
     PastAttempt,
     Purpose,
 )
-from callwarden.errors import InvalidInput, InvalidPhoneNumber
+from callwarden.errors import InvalidPhoneNumber
+from callwarden.interfaces.instants import Instant, instant_text, parse_instant, utc
 
 #: Evidence of a consent is kept as given, up to this many bytes of compact UTF-8 JSON.
 EVIDENCE_MAX_BYTES = 64 * 1024
@@ -47,14 +46,6 @@ MAX_BATCH = 10_000
 MAX_SECONDS = 86_400.0
 #: "Anywhere on Earth": the last offset at which a calendar day is still current somewhere.
 ANYWHERE_ON_EARTH = timezone(timedelta(hours=-12))
-
-
-def _instant_text(value: object) -> object:
-    """Instants must be ISO 8601 text: numbers (epoch seconds) are refused as ambiguous."""
-    if not isinstance(value, str | datetime):
-        msg = "must be an ISO 8601 date-time text with a UTC offset"
-        raise ValueError(msg)
-    return value
 
 
 def _phone_text(value: object) -> object:
@@ -72,7 +63,6 @@ def _seconds(value: object) -> object:
     return value
 
 
-Instant = Annotated[AwareDatetime, BeforeValidator(_instant_text)]
 PhoneText = Annotated[
     str, StringConstraints(min_length=1, max_length=40), BeforeValidator(_phone_text)
 ]
@@ -93,29 +83,6 @@ def national_number(raw: str, plan: NumberingPlan) -> int:
     if not plan.is_valid(number):
         raise InvalidPhoneNumber("not a valid, dialable NANP number", details={"field": "phone"})
     return number
-
-
-_INSTANT = TypeAdapter(Instant)
-
-
-def parse_instant(text: str, option: str) -> datetime:
-    """An ISO 8601 instant with offset from a command-line option, in UTC.
-
-    Raises:
-        InvalidInput: the text is not such an instant (naive times included).
-    """
-    try:
-        return _utc(_INSTANT.validate_python(text))
-    except ValidationError as exc:
-        raise InvalidInput(
-            f"{option} must be an ISO 8601 date-time with a UTC offset, "
-            "such as 2026-03-03T14:30:00-05:00",
-            details={"option": option},
-        ) from exc
-
-
-def _utc(instant: datetime) -> datetime:
-    return instant.astimezone(UTC)
 
 
 class _Record(BaseModel):
@@ -155,8 +122,8 @@ class ConsentIn(_Record):
             phone=national_number(self.phone, plan),
             seller=self.seller,
             kind=self.kind,
-            at=_utc(self.at),
-            revoked_at=_utc(self.revoked_at) if self.revoked_at else None,
+            at=utc(self.at),
+            revoked_at=utc(self.revoked_at) if self.revoked_at else None,
             scope=self.scope,
             evidence=self.evidence,
         )
@@ -194,7 +161,7 @@ class AttemptRecordIn(_Record):
         """The core PastAttempt."""
         return PastAttempt(
             phone=national_number(self.phone, plan),
-            at=_utc(self.at),
+            at=utc(self.at),
             seller=self.seller,
             campaign=self.campaign,
             purpose=self.purpose,
@@ -220,7 +187,7 @@ def _disconnection(value: object) -> object:
         except ValueError:
             return value
         return datetime.combine(day + timedelta(days=1), time(), tzinfo=ANYWHERE_ON_EARTH)
-    return _instant_text(value)
+    return instant_text(value)
 
 
 class ReassignedIn(_Record):
@@ -237,7 +204,7 @@ class ReassignedIn(_Record):
 
     def to_core(self, plan: NumberingPlan) -> tuple[int, datetime]:
         """(national number, disconnection instant in UTC)."""
-        return national_number(self.phone, plan), _utc(self.disconnected_at)
+        return national_number(self.phone, plan), utc(self.disconnected_at)
 
 
 class EmergencyIn(_Record):
@@ -271,8 +238,8 @@ class EmergencyIn(_Record):
         """The core EmergencyDeclaration."""
         return EmergencyDeclaration(
             state=self.state,
-            starts_at=_utc(self.starts_at),
-            ends_at=_utc(self.ends_at),
+            starts_at=utc(self.starts_at),
+            ends_at=utc(self.ends_at),
             citation=self.citation.strip(),
             zips=frozenset(self.zips),
         )

@@ -6,6 +6,7 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -57,6 +58,30 @@ def test_many_batches_stream_through_in_order(
     assert report.to_dict()["rows"] == 5_000
     assert len(pq.ParquetFile(target).metadata.row_group(0).to_dict()["columns"]) == 6
     assert not scrub_threads()
+
+
+def test_parquet_columns_are_encoded_by_what_their_first_batch_holds(
+    service: ScrubService, tmp_path: Path
+) -> None:
+    """Repeating text gets a dictionary; digits that barely compress are stored plainly."""
+    rng = np.random.default_rng(5)
+    phones = [str(n) for n in rng.integers(2_000_000_000, 9_999_999_999, size=4_000).tolist()]
+    notes = [f"customer since 20{i % 20:02d} - prefers evenings" for i in range(4_000)]
+    rows = [f"lead-{i:08d},{p},{n}" for i, (p, n) in enumerate(zip(phones, notes, strict=True))]
+    source = tmp_path / "leads.csv"
+    source.write_text("id,phone,note\n" + "\n".join(rows) + "\n")
+    target = tmp_path / "out.parquet"
+    pipeline.scrub_file(service, OPTIONS, source, target)
+    columns = pq.ParquetFile(target).metadata.row_group(0).to_dict()["columns"]
+    by_name = {c["path_in_schema"]: c for c in columns}
+    assert by_name["phone"]["compression"] == "UNCOMPRESSED"
+    assert by_name["phone_e164"]["compression"] == "UNCOMPRESSED"
+    assert by_name["id"]["compression"] == "SNAPPY"
+    assert "RLE_DICTIONARY" in by_name["note"]["encodings"]
+    assert by_name["allowed"]["statistics"] is not None
+    assert by_name["phone_e164"]["statistics"] is None
+    assert by_name["reasons.list.element"]["statistics"] is None
+    assert pq.read_table(target).column("phone").to_pylist() == phones
 
 
 def test_a_failure_half_way_keeps_the_rows_written_in_the_partial_file(

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 
 from callwarden.bootstrap import bootstrap
 from callwarden.core.types import Channel, LineType, Method, Purpose
-from callwarden.interfaces.ledger_schemas import parse_instant
+from callwarden.interfaces.instants import parse_instant
 
 if TYPE_CHECKING:
     from callwarden.interfaces.batch import pipeline
