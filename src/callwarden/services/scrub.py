@@ -12,6 +12,7 @@ one. The result is the same ``allowed`` and the same reason codes as ``CheckServ
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -177,7 +178,12 @@ class ScrubService:
 
 
 class ScrubJob:
-    """One scrub: decide record batches one after another (or in parallel workers)."""
+    """One scrub: decide record batches one after another, or several at once on threads.
+
+    ``scrub`` may run on several threads at once: the bulk gate's verdict table only gains
+    entries (each learned the same way by whichever thread gets there), stored facts are read
+    in a unit of work per call, and the tally is updated under a lock.
+    """
 
     def __init__(self, *, service: ScrubService, engine: bulk.BulkGate, phone_column: str) -> None:
         """Bind the service, the bulk gate with its verdict cache, and the phone column."""
@@ -185,6 +191,7 @@ class ScrubJob:
         self.engine = engine
         self.phone_column = phone_column
         self.tally = ScrubTally()
+        self._counting = threading.Lock()
         self.lookback = history_lookback(service.gate.rules)
         # Whether the seller has any consents, and any calls in the lookback, at all: asked
         # once per job (a scrub reads the facts as of its start), so a seller with none
@@ -242,7 +249,8 @@ class ScrubJob:
                 facts = stored.of(number)
                 decided[number] = self.engine.decide(number, int(group[row]), int(hits[row]), facts)
             masks[row] = decided[number]
-        self.tally.one_by_one += rows.size
+        with self._counting:
+            self.tally.one_by_one += rows.size
 
     def _stored(
         self, numbers: npt.NDArray[np.int64], valid: npt.NDArray[np.bool_], v: bulk.Verdicts
@@ -283,12 +291,15 @@ class ScrubJob:
         return self._seller_has
 
     def _count(self, masks: npt.NDArray[np.uint32]) -> None:
-        tally = self.tally
-        tally.rows += masks.size
-        tally.allowed += int(np.count_nonzero(masks == 0))
-        for code, count in bulk.code_counts(masks).items():
-            tally.by_code[code.value] = tally.by_code.get(code.value, 0) + count
-        tally.invalid = tally.by_code.get("INVALID_NUMBER", 0)
+        allowed = int(np.count_nonzero(masks == 0))
+        counts = bulk.code_counts(masks)
+        with self._counting:  # batches may be scrubbed on several threads at once
+            tally = self.tally
+            tally.rows += masks.size
+            tally.allowed += allowed
+            for code, count in counts.items():
+                tally.by_code[code.value] = tally.by_code.get(code.value, 0) + count
+            tally.invalid = tally.by_code.get("INVALID_NUMBER", 0)
 
 
 def _consents(

@@ -17,7 +17,7 @@ from callwarden.core.gate.gate import Gate
 from callwarden.core.gate.numbering import NumberingPlan
 from callwarden.errors import ConfigurationError, InvalidInput
 from callwarden.interfaces.batch import pipeline, ray_runner
-from callwarden.services.scrub import ScrubOptions, ScrubService
+from callwarden.services.scrub import ScrubJob, ScrubOptions, ScrubService
 from callwarden.storage.rule_files import load_rule_set
 from callwarden.testing import FixedClock, MemoryDnc, MemoryUnitOfWork
 
@@ -122,6 +122,33 @@ def test_a_writer_failure_is_raised_and_names_what_was_kept(
         pipeline.scrub_file(service, OPTIONS, source, tmp_path / "out.parquet")
     assert caught.value.details["rows_written"] > 0
     assert not (tmp_path / "out.parquet").exists()
+    assert not scrub_threads()
+
+
+def test_a_failing_batch_stops_the_scrub_threads_and_keeps_the_batches_before_it(
+    service: ScrubService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches are scrubbed side by side; an error in one is raised once, in input order."""
+    monkeypatch.setattr(pipeline, "CSV_BLOCK_BYTES", 4096)
+    source = write_csv(tmp_path / "leads.csv", lead_rows(3_000))
+    seen: list[str] = []
+    original = ScrubJob.scrub
+
+    def failing(job: ScrubJob, batch: pa.RecordBatch) -> pa.RecordBatch:
+        first = batch.column("id")[0].as_py()
+        seen.append(first)
+        if len(seen) == 4:
+            raise RuntimeError("scrub failed")
+        return original(job, batch)
+
+    monkeypatch.setattr(ScrubJob, "scrub", failing)
+    with pytest.raises(RuntimeError, match="scrub failed") as caught:
+        pipeline.scrub_file(service, OPTIONS, source, tmp_path / "out.parquet")
+    assert "rows scrubbed before it" in str(caught.value.__notes__)
+    partial = pq.read_table(tmp_path / "out.parquet.partial")
+    ids = partial.column("id").to_pylist()
+    assert ids == [str(i) for i in range(len(ids))]
+    assert str(len(ids)) in seen  # the rows written end where a failing batch began
     assert not scrub_threads()
 
 
