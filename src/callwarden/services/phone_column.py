@@ -51,8 +51,8 @@ _MOST_LAYOUTS = 64
 #: A batch where more than one row in this many is over ``_WIDE`` bytes is left to the scan.
 _MOST_LONG_SHARE = 8
 _NON_ASCII = 0x80
-_POWERS = 10 ** np.arange(9, -1, -1, dtype=np.int64)
-_ZEROS = ord("0") * int(_POWERS.sum())
+_POWERS = 10.0 ** np.arange(9, -1, -1)
+_ZEROS = ord("0") * 1_111_111_111
 
 
 def find_phone_column(names: Sequence[str], given: str | None) -> str:
@@ -121,8 +121,9 @@ def _by_layout(array: pa.Array) -> npt.NDArray[np.int64] | None:
 
     Rows are padded on the left to 16 or 32 bytes (spaces, which ``normalize`` strips), so a
     row is one line of a byte matrix. A row's layout is the bit set of its digit columns:
-    rows of one layout hold their digits in the same columns, so the last ten are one gather,
-    and the number one product with the powers of ten. Layouts of other than ten digits (or
+    rows of one layout hold their digits in the same columns: sorted by layout, each layout's
+    rows are one slice, whose last ten digit columns make the number in one product with the
+    powers of ten. Layouts of other than ten digits (or
     eleven led by 1) are not numbers. Rows over 32 characters are read by the scan; a batch
     with non-ASCII text, many such rows, or more than ``_MOST_LAYOUTS`` layouts of numbers
     (never seen in a lead file) is left to the scan whole.
@@ -156,15 +157,25 @@ def _by_layout(array: pa.Array) -> npt.NDArray[np.int64] | None:
     numeric = (digit_counts == _TEN) | (digit_counts == _TEN + 1)
     if int(numeric.sum()) > _MOST_LAYOUTS:
         return None
-    numbers = np.full(n, -1, dtype=np.int64)
-    for value, used in zip(present[numeric].tolist(), columns[numeric], strict=True):
+    # Rows sorted by layout (a radix sort for 16-bit layouts): each layout is one slice.
+    order = np.argsort(layout, kind="stable")
+    bounds = np.searchsorted(layout[order], present)
+    ends = np.append(bounds[1:], n)
+    ordered = matrix[order]
+    found = np.full(n, -1, dtype=np.int64)
+    for at, end, used in zip(
+        bounds[numeric].tolist(), ends[numeric].tolist(), columns[numeric], strict=True
+    ):
         digit_columns = np.flatnonzero(used)
-        rows = np.flatnonzero(layout == value)
-        block = matrix[rows]
-        found = block[:, digit_columns[-_TEN:]].astype(np.int64) @ _POWERS - _ZEROS
+        block = ordered[at:end]
+        # Exact in floating point (below 2**53), and a BLAS product: twice as fast as int64.
+        value = (block[:, digit_columns[-_TEN:]].astype(np.float64) @ _POWERS).astype(np.int64)
+        value -= _ZEROS
         if digit_columns.size > _TEN:
-            found[block[:, digit_columns[0]] != ord("1")] = -1
-        numbers[rows] = found
+            value[block[:, digit_columns[0]] != ord("1")] = -1
+        found[at:end] = value
+    numbers = np.empty(n, dtype=np.int64)
+    numbers[order] = found
     numbers[_foreign(matrix, lengths)] = -1
     if long_rows.size:
         numbers[long_rows] = _scanned(array.take(pa.array(long_rows)))
@@ -187,16 +198,18 @@ def _foreign(matrix: npt.NDArray[np.uint8], lengths: npt.NDArray[np.int32]) -> n
     stripped first (rare: they are searched for their first other byte).
     """
     n, width = matrix.shape
-    start = np.minimum(width - lengths, width - 1)
-    lead = matrix[np.arange(n), start]
+    flat = matrix.reshape(-1)
+    row_at = np.arange(n, dtype=np.int64) * width
+    start = np.minimum(width - lengths, width - 1).astype(np.int64)
+    lead = flat[row_at + start]
     spaced = np.flatnonzero(_ASCII_SPACE_BYTES[lead])
     if spaced.size:
         block = np.pad(matrix[spaced], ((0, 0), (0, 1)), constant_values=ord("0"))
         start[spaced] = np.argmax(~_ASCII_SPACE_BYTES[block], axis=1)  # all spaces: past the end
-    rows = np.flatnonzero(matrix[np.arange(n), np.minimum(start, width - 1)] == ord("+"))
-    rows = rows[start[rows] < width]
+        lead[spaced] = block[np.arange(spaced.size), start[spaced]]  # the sentinel "0" if so
+    rows = np.flatnonzero(lead == ord("+"))
     after = start[rows] + 1
-    second = np.where(after < width, matrix[rows, np.minimum(after, width - 1)], 0)
+    second = np.where(after < width, flat[row_at[rows] + np.minimum(after, width - 1)], 0)
     foreign: npt.NDArray[np.intp] = rows[second != ord("1")]
     return foreign
 
