@@ -158,7 +158,7 @@ def _serve_and_load(
         )  # fmt: skip
         progress(f"HTTP: batches of {BATCH_SIZE:,} for {duration:.0f} s")
         batch = _load(
-            ctx, common, path="/v1/check/batch", bodies=batches, connections=workers,
+            ctx, common, path="/v1/check/batch", bodies=batches, connections=2 * workers,
             duration=duration, cap=1_000, generators=1,
         )  # fmt: skip
         batch["attempts_per_s"] = batch["ok"] * BATCH_SIZE / batch["elapsed_s"]
