@@ -38,7 +38,7 @@ def locate(
     group, needs_line = bulk.locate(numbers, groups)
     rows = np.flatnonzero(needs_line)
     if rows.size:
-        pattern = "^" + plan.line_regex.pattern + "$"
+        pattern = "^" + plan.line_pattern + "$"
         text = pc.cast(pa.array(numbers[rows]), pa.string())
         ok = pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False)
         group[rows[~ok]] = 0

@@ -194,7 +194,7 @@ def locate(
 ) -> tuple[npt.NDArray[np.uint16], npt.NDArray[np.bool_]]:
     """Group of each number (0 when invalid) and whether its line number must be checked.
 
-    The caller checks the flagged numbers against ``NumberingPlan.line_regex`` and sets the
+    The caller checks the flagged numbers against ``NumberingPlan.line_pattern`` and sets the
     group of those that fail to 0.
     """
     in_range = (numbers >= _LOWEST) & (numbers <= _HIGHEST)

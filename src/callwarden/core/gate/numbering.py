@@ -12,6 +12,7 @@ are marked for a per-number check with ``phonenumbers`` itself.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -60,7 +61,13 @@ class NumberingPlan:
     states: tuple[str | None, ...]
     zone_sets: tuple[tuple[str, ...], ...]
     source_version: str
-    line_regex: re.Pattern[str]
+    #: The union of the NANP regions' number patterns (``line_pattern``), compiled on first use.
+    line_pattern: str
+
+    @property
+    def line_regex(self) -> re.Pattern[str]:
+        """``line_pattern`` compiled (once per process; the scrub only needs its text)."""
+        return _compiled(self.line_pattern)
 
     def lookup(self, national: int) -> tuple[str | None, tuple[str, ...]]:
         """State and time zones of a valid 10-digit national number."""
@@ -108,7 +115,7 @@ def line_pattern() -> str:
     It is the union of the number-type patterns of every NANP region in ``phonenumbers``;
     a full match is equivalent to ``phonenumbers.is_valid_number``.
     """
-    return "(?:" + "|".join(p.pattern for p in _region_patterns()) + ")"
+    return "(?:" + "|".join(_region_patterns()) + ")"
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,11 +160,11 @@ def build_plan(
         states=tables.states,
         zone_sets=tables.zone_sets,
         source_version=phonenumbers.__version__,
-        line_regex=re.compile(line_pattern()),
+        line_pattern=line_pattern(),
     )
 
 
-def _region_patterns() -> list[re.Pattern[str]]:
+def _region_patterns() -> list[str]:
     patterns = []
     for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1]:
         meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
@@ -166,8 +173,13 @@ def _region_patterns() -> list[re.Pattern[str]]:
         for name in _TYPE_DESCS:
             desc = getattr(meta, name, None)
             if desc is not None and desc.national_number_pattern:
-                patterns.append(re.compile(desc.national_number_pattern))
+                patterns.append(desc.national_number_pattern)
     return patterns
+
+
+@functools.lru_cache(maxsize=4)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def _longest_prefix_fill(
