@@ -157,14 +157,14 @@ class CheckService:
                 if own and needs.history
                 else ()
             ),
-            abandonment=self._abandonment(work, attempt, states),
+            abandonment=self.abandonment(work, attempt, states),
             reassigned_at=stored.reassigned(number) if consents else None,
             emergencies=stored.emergencies(states, attempt.at) if needs.emergencies else (),
         )
         exempt = stored.exemptions(attempt.seller) if needs.exemptions else {}
         return facts, SellerPolicy(litigator_blocks=self.litigator_blocks, exempt_lists=exempt)
 
-    def _abandonment(
+    def abandonment(
         self, work: LazyUnitOfWork, attempt: Attempt, states: set[str]
     ) -> AbandonStats | None:
         """The campaign's statistics over the window of the first abandonment rule in scope."""
@@ -302,6 +302,7 @@ class StoredFacts:
         self._recorded: dict[tuple[int, str], list[PastAttempt]] = {}
         self._exemptions: dict[str, Mapping[str, str]] = {}
         self._declarations: tuple[EmergencyDeclaration, ...] | None = None
+        self._holders: dict[str, tuple[frozenset[int], dict[int, datetime]]] = {}
 
     def consents(self, number: int, seller: str) -> tuple[Consent, ...]:
         """The number's consents to the seller, oldest first."""
@@ -325,6 +326,25 @@ class StoredFacts:
         if needs.consents and self.consents(number, seller):
             return True
         return needs.history and bool(self.history(number, seller, since))
+
+    def holder_index(self, seller: str) -> tuple[frozenset[int], dict[int, datetime]]:
+        """For ``holds`` over many numbers: who holds consents, and each one's latest attempt.
+
+        A number holds history from ``since`` when its latest attempt by the seller is at or
+        after ``since``. For batches that record nothing (attempts recorded in this batch would
+        not be counted).
+        """
+        if self._recorded:
+            msg = "holder_index does not count attempts recorded in this batch"
+            raise RuntimeError(msg)
+        found = self._holders.get(seller)
+        if found is None:
+            consenting = frozenset(n for n, c in self._consents.get(seller, {}).items() if c)
+            latest = {
+                n: max(p.at for p in h) for n, h in self._history.get(seller, {}).items() if h
+            }
+            found = self._holders[seller] = (consenting, latest)
+        return found
 
     def recorded(self, past: PastAttempt) -> None:
         """Count an attempt recorded in this batch in the history of the later ones."""

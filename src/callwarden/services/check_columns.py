@@ -29,7 +29,7 @@ keep the one-by-one path, where an allowed attempt counts in the history of the 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -65,6 +65,7 @@ from callwarden.services.numbers import list_hits, locate
 from callwarden.services.phone_column import phone_numbers
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NEVER = datetime.min.replace(tzinfo=UTC)
 _MINUTE = timedelta(minutes=1)
 
 
@@ -183,6 +184,8 @@ class ColumnarCheck:
         """Decide with ``service``'s gate, stores and decision memo."""
         self.service = service
         self._prepared: dict[tuple[object, ...], PreparedAttempt] = {}
+        self._decided: dict[tuple[object, ...], tuple[Decision, bool]] = {}
+        self._interned: dict[object, int] = {}
 
     @cached_property
     def groups(self) -> bulk.PrefixGroups:
@@ -196,7 +199,7 @@ class ColumnarCheck:
         group = locate(numbers, self.groups, svc.gate.plan)
         sellers, seller_of = _codes(columns.seller)
         hits = list_hits(svc.dnc, numbers, group, self.groups, sellers=sellers, seller_of=seller_of)
-        run = _Run(svc, columns, numbers, group)
+        run = _Run(svc, columns, numbers, group, decided=self._decided, interned=self._intern)
         keyed, alone, invalid = _group_rows(columns, group, hits)
         # Where an array says invalid and the single check does not (never seen), it decides.
         invalid_rows = [i for i in invalid if svc.gate.national(columns.phones[i]) is None]
@@ -245,6 +248,16 @@ class ColumnarCheck:
                 run.want(group)
         return plans
 
+    def _intern(self, value: object) -> int:
+        """A number standing for ``value`` in remembered group decisions (equal: the same)."""
+        found = self._interned.get(value)
+        if found is None:
+            if len(self._interned) >= self.LIMIT:  # forget the decisions that use the numbers
+                self._interned.clear()
+                self._decided.clear()
+            found = self._interned[value] = len(self._interned)
+        return found
+
     def _prepared_for(
         self, key: tuple[object, ...], columns: AttemptColumns, row: int
     ) -> PreparedAttempt | None:
@@ -269,13 +282,21 @@ class _Run:
         columns: AttemptColumns,
         numbers: npt.NDArray[np.int64],
         group: npt.NDArray[np.uint16],
+        *,
+        decided: dict[tuple[object, ...], tuple[Decision, bool]],
+        interned: Callable[[object], int],
     ) -> None:
         self.service = service
+        self.decided = decided
+        self.interned = interned
+        self.refreshed_key: tuple[tuple[str, datetime], ...] = ()
+        self.env_ids: dict[object, int] = {}
         self.columns = columns
         self.numbers = numbers
+        self.number_list: list[int] = numbers.tolist()
         self.phones: list[str | None] = [
             f"+1{n:010d}" if g else None
-            for n, g in zip(numbers.tolist(), group.tolist(), strict=True)
+            for n, g in zip(self.number_list, group.tolist(), strict=True)
         ]
         self.distinct: list[Decision] = []
         self.index = [0] * len(columns)
@@ -315,6 +336,7 @@ class _Run:
             if needs_emergencies:
                 self.unsafe = _unsafe_minutes(self.stored.declarations())
         self.refreshed = self.service.dnc.refreshed()
+        self.refreshed_key = tuple(sorted(self.refreshed.items()))
 
     def share(self, decision: Decision, rows: Sequence[int]) -> None:
         """``decision`` holds for ``rows`` (but for their ids and phones)."""
@@ -334,10 +356,7 @@ class _Run:
         if needs.emergencies and group.key[_MINUTE_AT] in self.unsafe:
             self._alone(group, rows)
             return
-        assert self.work is not None  # noqa: S101 - opened before deciding
-        # Not the prepared attempt's own stored facts: those of its attempts that hold none.
-        facts, policy = svc.facts_for(self.work, self.stored, item, self.refreshed, own=False)
-        decision, shared = svc.memo.decide_keyed(group.prepared, facts, policy, again=True)
+        decision, shared = self._group_decision(group)
         if not shared:
             self._alone(group, rows)
             return
@@ -345,11 +364,14 @@ class _Run:
         if stored is None or not item.reads_db or not (needs.consents or needs.history):
             self.share(decision, rows)
             return
-        seller, at = item.attempt.seller, self.columns.at
-        holders = [
+        consenting, latest = stored.holder_index(item.attempt.seller)
+        consents, history = needs.consents, needs.history
+        at, numbers, lookback = self.columns.at, self.number_list, svc.lookback
+        holders = [  # as StoredFacts.holds, for every row of the group
             r
             for r in rows
-            if stored.holds(int(self.numbers[r]), seller, at[r] - svc.lookback, needs)
+            if (consents and numbers[r] in consenting)
+            or (history and latest.get(numbers[r], _NEVER) >= at[r] - lookback)
         ]
         if holders:
             self._alone(group, holders)
@@ -357,6 +379,61 @@ class _Run:
             rows = [r for r in rows if r not in held]
         if rows:
             self.share(decision, rows)
+
+    def _group_decision(self, group: _Group) -> tuple[Decision, bool]:
+        """The decision of the group's attempts that hold no stored facts, and if it is shared.
+
+        Remembered across batches under the group's key and everything else the decision
+        reads: the lists' refresh times, the emergency declarations and the seller's list
+        exemptions where the group needs them, and the campaign's abandonment statistics for
+        a predictive dialer (its campaign is then part of the key when a rule applies).
+        """
+        svc = self.service
+        assert self.work is not None  # noqa: S101 - opened before deciding
+        item, needs = group.item, group.needs
+        env: tuple[object, ...] = (self._shared_env(emergencies=False),)
+        if self.stored is not None and item.reads_db:
+            attempt = item.attempt
+            abandonment = None
+            if attempt.method is Method.PREDICTIVE:
+                states = set(group.prepared.ctx.states)
+                abandonment = svc.abandonment(self.work, attempt, states)
+            env = (
+                self._shared_env(emergencies=needs.emergencies),
+                self._exemptions_env(attempt.seller) if needs.exemptions else -1,
+                abandonment,
+            )
+        key = (group.key, env)
+        found = self.decided.get(key)
+        if found is not None:
+            return found
+        # Not the prepared attempt's own stored facts: those of its attempts that hold none.
+        facts, policy = svc.facts_for(self.work, self.stored, item, self.refreshed, own=False)
+        found = svc.memo.decide_keyed(group.prepared, facts, policy, again=True)
+        if len(self.decided) >= ColumnarCheck.LIMIT:
+            self.decided.clear()
+        self.decided[key] = found
+        return found
+
+    def _shared_env(self, *, emergencies: bool) -> int:
+        """The batch's list refresh times (and declarations, if asked for) as a small number."""
+        found = self.env_ids.get(emergencies)
+        if found is None:
+            declarations: tuple[EmergencyDeclaration, ...] = ()
+            if emergencies and self.stored is not None:
+                declarations = self.stored.declarations()
+            found = self.env_ids[emergencies] = self.interned((self.refreshed_key, declarations))
+        return found
+
+    def _exemptions_env(self, seller: str) -> int:
+        """The seller's list exemptions (as read for this batch) as a small number."""
+        key = ("exempt", seller)
+        found = self.env_ids.get(key)
+        if found is None:
+            assert self.stored is not None  # noqa: S101 - asked only where facts are read
+            exempt = tuple(sorted(self.stored.exemptions(seller).items()))
+            found = self.env_ids[key] = self.interned(("exempt", exempt))
+        return found
 
     def _alone(self, group: _Group, rows: Sequence[int]) -> None:
         """Rows of ``group`` that decide alone, prepared like the group's own attempt."""

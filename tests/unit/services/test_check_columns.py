@@ -11,6 +11,7 @@ all count.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -95,6 +96,42 @@ def test_a_batch_is_decided_as_the_single_check_decides_it(
     again = [replace(a, id=f"b{i}") for i, a in enumerate(reversed(attempts))]
     assert as_json(columnar.check(AttemptColumns.of(again))) == as_json(checker.check(again))
     assert len(got.distinct) <= len(attempts)
+
+
+def _drop_exemption(w: World, at: datetime) -> None:
+    w.uow.sellers.rows[SELLER] = {}
+    w.uow.sellers.rows["other-seller"] = {"state:FL": "registered under Fla. Stat. 501.059(4)"}
+
+
+def _end_emergencies(w: World, at: datetime) -> None:
+    w.uow.emergencies.rows.clear()
+
+
+def _national_list_stale(w: World, at: datetime) -> None:
+    w.dnc.refreshed_at["national"] = at - timedelta(days=40)
+
+
+@pytest.mark.parametrize("change", [_drop_exemption, _end_emergencies, _national_list_stale])
+def test_a_later_batch_sees_what_changed_in_the_facts_every_attempt_shares(
+    gate: Gate, plan: NumberingPlan, change: Callable[[World, datetime], None]
+) -> None:
+    """Group decisions are remembered across batches, never past a change of their facts.
+
+    Between two batches of the same attempts, one shared fact changes: a seller's list
+    exemptions, the emergencies in force, or a list's refresh time.
+    """
+    at = datetime.fromisoformat(INSTANTS[1])
+    w = world(plan, at, seed=6)
+    _, columnar = services(gate, w, at)
+    attempts = batch(w, at, seed=6, size=1_500)
+    first = columnar.check(AttemptColumns.of(attempts))
+    change(w, at)
+    checker, _ = services(gate, w, at)  # a reference that has remembered nothing
+    again = [replace(a, id=f"b{i}") for i, a in enumerate(attempts)]
+    got = columnar.check(AttemptColumns.of(again))
+    assert as_json(got) == as_json(checker.check(again))
+    changed = sum(a.codes != b.codes for a, b in zip(first, got, strict=True))
+    assert changed >= 10  # not vacuous: the change reaches decisions of remembered groups
 
 
 def test_the_batch_covers_what_the_equivalence_relies_on(gate: Gate, plan: NumberingPlan) -> None:
