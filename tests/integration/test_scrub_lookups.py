@@ -21,6 +21,7 @@ from callwarden.core.types import (
     PastAttempt,
     Purpose,
 )
+from callwarden.storage.db import repositories
 
 NOW = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
 STORED = [2142345000 + i for i in range(0, 3_000, 7)]
@@ -55,8 +56,18 @@ def stored(db_app: App) -> App:
     return db_app
 
 
-@pytest.mark.parametrize("asked", [3_000, 40], ids=["many-asked", "few-asked"])
-def test_bulk_lookups_agree_with_single_lookups(stored: App, asked: int) -> None:
+@pytest.mark.parametrize(
+    ("asked", "chunk"),
+    [(3_000, None), (40, None), (400, 16)],
+    ids=["many-asked", "few-asked", "many-chunks"],
+)
+def test_bulk_lookups_agree_with_single_lookups(
+    stored: App, asked: int, chunk: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Numbers are bound as one array (SQLite: JSON, PostgreSQL: an array) per chunk."""
+    if chunk is not None:
+        monkeypatch.setattr(repositories, "_LIST_CHUNK", chunk)
+        monkeypatch.setattr(repositories, "_IN_CHUNK", chunk)
     phones = np.arange(2142345000, 2142345000 + asked, dtype=np.int64)
     phones = np.concatenate([phones, phones[:10]])  # duplicates are fine
     since = NOW - timedelta(days=10)

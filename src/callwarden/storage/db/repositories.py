@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from itertools import islice
@@ -9,7 +10,22 @@ from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Table, and_, case, func, insert, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from callwarden.core.gate.context import AbandonStats
@@ -36,6 +52,8 @@ from callwarden.storage.db.tables import (
 BULK_ROWS = 5_000
 #: Keys per ``IN (...)`` list (well under SQLite's and PostgreSQL's parameter limits).
 _IN_CHUNK = 1_000
+#: Numbers per query where they are bound as one array (``_among``).
+_LIST_CHUNK = 20_000
 
 
 class SqlConsentRepository:
@@ -64,7 +82,7 @@ class SqlConsentRepository:
         for chunk in _numbers_in(self.session, ConsentRow.phone, where, phones):
             rows = self.session.execute(
                 select(*_CONSENT_COLUMNS)
-                .where(ConsentRow.phone.in_(chunk), *where)
+                .where(_among(self.session, ConsentRow.phone, chunk), *where)
                 .order_by(ConsentRow.phone, ConsentRow.at, ConsentRow.id)
             )
             for row in rows:
@@ -141,8 +159,33 @@ def _numbers_in(
         present = np.fromiter(session.scalars(select(column).where(*where)), dtype=np.int64)
         at = np.minimum(np.searchsorted(wanted, present), wanted.size - 1)
         wanted = _distinct(present[wanted[at] == present])
-    for start in range(0, wanted.size, _IN_CHUNK):
-        yield wanted[start : start + _IN_CHUNK].tolist()
+    step = _LIST_CHUNK if _takes_a_list(session) else _IN_CHUNK
+    for start in range(0, wanted.size, step):
+        yield wanted[start : start + step].tolist()
+
+
+def _among(session: Session, column: Any, numbers: list[int]) -> ColumnElement[bool]:
+    """``column IN numbers`` with the numbers bound as one value where the database allows.
+
+    PostgreSQL takes an array (``= ANY(:numbers)``), SQLite a JSON array read by
+    ``json_each``: one parameter, so the statement is compiled once and cached, where an
+    ``IN`` list of a thousand parameters is rendered anew each time (about three quarters of
+    the time of a read of a batch's consents, measured on SQLite).
+    """
+    dialect = session.get_bind().dialect.name
+    clause: ColumnElement[bool]
+    if dialect == "postgresql":
+        clause = column == any_(bindparam(None, numbers, ARRAY(BigInteger)))
+    elif dialect == "sqlite":
+        listed = func.json_each(bindparam(None, json.dumps(numbers)))
+        clause = column.in_(select(literal_column("value")).select_from(listed))
+    else:
+        clause = column.in_(numbers)
+    return clause
+
+
+def _takes_a_list(session: Session) -> bool:
+    return session.get_bind().dialect.name in {"postgresql", "sqlite"}
 
 
 def _distinct(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -202,7 +245,7 @@ class SqlAttemptHistory:
         for chunk in _numbers_in(self.session, AttemptRow.phone, where, phones):
             rows = self.session.execute(
                 select(*_ATTEMPT_COLUMNS)
-                .where(AttemptRow.phone.in_(chunk), *where)
+                .where(_among(self.session, AttemptRow.phone, chunk), *where)
                 .order_by(AttemptRow.phone, AttemptRow.at, AttemptRow.id)
             )
             for row in rows:
@@ -381,7 +424,7 @@ class SqlReassignedNumbers:
         for chunk in _numbers_in(self.session, ReassignedRow.phone, [], phones):
             rows = self.session.execute(
                 select(ReassignedRow.phone, ReassignedRow.disconnected_at).where(
-                    ReassignedRow.phone.in_(chunk)
+                    _among(self.session, ReassignedRow.phone, chunk)
                 )
             )
             found.update((phone, at) for phone, at in rows)
