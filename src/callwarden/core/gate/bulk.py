@@ -65,53 +65,35 @@ def reason_lists(
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int8]]:
     """Reason lists of many rows: list offsets (rows + 1) and code indexes into ``CODES``.
 
-    Rows take only a few distinct masks, so each distinct mask is expanded once, into the
-    bytes of one 64-bit word (its codes in ``CODES`` order, then padding), and the rows' codes
-    are one gather of words from that small table.
+    Rows take only a few distinct masks, so each distinct mask is expanded once into a row of
+    a small table (its codes in ``CODES`` order, then padding). Up to eight codes a row, the
+    table's rows are read as 32- or 64-bit words, and the rows' codes are one gather of words.
     """
     present = np.flatnonzero(np.bincount(masks, minlength=1))
     expanded = [[i for i in range(len(CODES)) if m >> i & 1] for m in present.tolist()]
     width = max((len(codes) for codes in expanded), default=0)
-    if width > _WORD:
-        return _reason_lists_wide(masks, present, expanded, width)
     lengths_of = np.zeros(int(present[-1]) + 1 if present.size else 1, dtype=np.int32)
-    words_of = np.full((lengths_of.size, _WORD), _NO_CODE, dtype=np.uint8)
-    for m, codes in zip(present.tolist(), expanded, strict=True):
-        lengths_of[m] = len(codes)
-        words_of[m, : len(codes)] = codes
-    lengths = lengths_of[masks]
-    offsets = np.zeros(masks.size + 1, dtype=np.int32)
-    np.cumsum(lengths, out=offsets[1:])
-    listed = masks[lengths > 0]
-    if width == 1:
-        return offsets, words_of[:, 0].view(np.int8)[listed]
-    word = 4 if width <= 4 else _WORD  # noqa: PLR2004 - the bytes of a 32-bit word
-    words = np.ascontiguousarray(words_of[:, :word]).view(f"<u{word}")[:, 0]
-    block = words[listed].view(np.uint8)  # contiguous: filtered in one pass
-    return offsets, block[block != _NO_CODE].view(np.int8)
-
-
-_WORD = 8
-_NO_CODE = 0xFF
-
-
-def _reason_lists_wide(
-    masks: npt.NDArray[np.uint32],
-    present: npt.NDArray[np.intp],
-    expanded: list[list[int]],
-    width: int,
-) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int8]]:
-    """``reason_lists`` where some mask holds more codes than a word has bytes."""
-    lengths_of = np.zeros(int(present[-1]) + 1 if present.size else 1, dtype=np.int32)
-    table = np.full((lengths_of.size, width), -1, dtype=np.int8)
+    table = np.full((lengths_of.size, max(width, _WORD)), _NO_CODE, dtype=np.uint8)
     for m, codes in zip(present.tolist(), expanded, strict=True):
         lengths_of[m] = len(codes)
         table[m, : len(codes)] = codes
     lengths = lengths_of[masks]
     offsets = np.zeros(masks.size + 1, dtype=np.int32)
     np.cumsum(lengths, out=offsets[1:])
-    block = table[masks[lengths > 0]]
-    return offsets, block[block >= 0]
+    listed = masks[lengths > 0]
+    if width <= 1:
+        return offsets, table[:, 0].view(np.int8)[listed]
+    if width <= _WORD:
+        word = 4 if width <= 4 else _WORD  # noqa: PLR2004 - the bytes of a 32-bit word
+        block = np.ascontiguousarray(table[:, :word]).view(f"<u{word}")[:, 0][listed]
+        found = block.view(np.uint8)  # contiguous: filtered in one pass
+    else:
+        found = table[listed]
+    return offsets, found[found != _NO_CODE].view(np.int8)
+
+
+_WORD = 8
+_NO_CODE = 0xFF
 
 
 def code_counts(masks: npt.NDArray[np.uint32]) -> dict[ReasonCode, int]:
