@@ -57,17 +57,21 @@ def stored(db_app: App) -> App:
 
 
 @pytest.mark.parametrize(
-    ("asked", "chunk"),
-    [(3_000, None), (40, None), (400, 16)],
-    ids=["many-asked", "few-asked", "many-chunks"],
+    ("asked", "chunk", "json"),
+    [(3_000, None, True), (40, None, True), (400, 16, True), (400, 16, False)],
+    ids=["many-asked", "few-asked", "many-chunks", "in-lists"],
 )
 def test_bulk_lookups_agree_with_single_lookups(
-    stored: App, asked: int, chunk: int | None, monkeypatch: pytest.MonkeyPatch
+    stored: App, asked: int, chunk: int | None, json: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Numbers are bound as one array (SQLite: JSON, PostgreSQL: an array) per chunk."""
+    """Numbers are bound as one array (SQLite: JSON, PostgreSQL: an array) per chunk.
+
+    ``in-lists``: an SQLite without ``json_each`` is asked with ``IN`` lists instead.
+    """
     if chunk is not None:
         monkeypatch.setattr(repositories, "_LIST_CHUNK", chunk)
         monkeypatch.setattr(repositories, "_IN_CHUNK", chunk)
+    monkeypatch.setattr(repositories, "_SQLITE_HAS_JSON", json)
     phones = np.arange(2142345000, 2142345000 + asked, dtype=np.int64)
     phones = np.concatenate([phones, phones[:10]])  # duplicates are fine
     since = NOW - timedelta(days=10)

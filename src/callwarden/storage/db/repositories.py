@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from itertools import islice
@@ -176,7 +177,7 @@ def _among(session: Session, column: Any, numbers: list[int]) -> ColumnElement[b
     clause: ColumnElement[bool]
     if dialect == "postgresql":
         clause = column == any_(bindparam(None, numbers, ARRAY(BigInteger)))
-    elif dialect == "sqlite":
+    elif dialect == "sqlite" and _SQLITE_HAS_JSON:
         listed = func.json_each(bindparam(None, json.dumps(numbers)))
         clause = column.in_(select(literal_column("value")).select_from(listed))
     else:
@@ -185,7 +186,12 @@ def _among(session: Session, column: Any, numbers: list[int]) -> ColumnElement[b
 
 
 def _takes_a_list(session: Session) -> bool:
-    return session.get_bind().dialect.name in {"postgresql", "sqlite"}
+    dialect = session.get_bind().dialect.name
+    return dialect == "postgresql" or (dialect == "sqlite" and _SQLITE_HAS_JSON)
+
+
+#: SQLite has ``json_each`` built in from 3.38 (earlier, only where JSON1 was compiled in).
+_SQLITE_HAS_JSON = sqlite3.sqlite_version_info >= (3, 38, 0)
 
 
 def _distinct(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
