@@ -8,7 +8,7 @@ Arrow string buffers as arrays, never row by row:
   fixed-width byte matrix. Each row's *layout* (which of its columns hold digits) is a small
   integer; a lead file holds a handful of layouts (one per notation and length), and within a
   layout the ten digits sit in the same columns, so each layout's numbers are read with one
-  gather and one small matrix product.
+  gather and ten multiply-adds.
 - Other text goes through a scan that counts every row's digits from the buffer; the rare
   non-ASCII text (where Python's digit class and a byte test disagree) through ``normalize``
   itself.
@@ -51,7 +51,6 @@ _MOST_LAYOUTS = 64
 #: A batch where more than one row in this many is over ``_WIDE`` bytes is left to the scan.
 _MOST_LONG_SHARE = 8
 _NON_ASCII = 0x80
-_POWERS = 10.0 ** np.arange(9, -1, -1)
 _ZEROS = ord("0") * 1_111_111_111
 
 
@@ -122,8 +121,8 @@ def _by_layout(array: pa.Array) -> npt.NDArray[np.int64] | None:
     Rows are padded on the left to 16 or 32 bytes (spaces, which ``normalize`` strips), so a
     row is one line of a byte matrix. A row's layout is the bit set of its digit columns:
     rows of one layout hold their digits in the same columns: sorted by layout, each layout's
-    rows are one slice, whose last ten digit columns make the number in one product with the
-    powers of ten. Layouts of other than ten digits (or
+    rows are one slice, whose last ten digit columns make the number in ten multiply-adds.
+    Layouts of other than ten digits (or
     eleven led by 1) are not numbers. Rows over 32 characters are read by the scan; a batch
     with non-ASCII text, many such rows, or more than ``_MOST_LAYOUTS`` layouts of numbers
     (never seen in a lead file) is left to the scan whole.
@@ -168,8 +167,13 @@ def _by_layout(array: pa.Array) -> npt.NDArray[np.int64] | None:
     ):
         digit_columns = np.flatnonzero(used)
         block = ordered[at:end]
-        # Exact in floating point (below 2**53), and a BLAS product: twice as fast as int64.
-        value = (block[:, digit_columns[-_TEN:]].astype(np.float64) @ _POWERS).astype(np.int64)
+        # Ten multiply-adds over columns (not a matrix product: numpy hands float products to
+        # BLAS, whose threads spin between calls and took a core from the reader and writer).
+        last = digit_columns[-_TEN:].tolist()
+        value = block[:, last[0]].astype(np.int64)
+        for column in last[1:]:
+            value *= _TEN
+            value += block[:, column]
         value -= _ZEROS
         if digit_columns.size > _TEN:
             value[block[:, digit_columns[0]] != ord("1")] = -1
