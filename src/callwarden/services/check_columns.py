@@ -29,6 +29,7 @@ keep the one-by-one path, where an allowed attempt counts in the history of the 
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -186,6 +187,7 @@ class ColumnarCheck:
         self._prepared: dict[tuple[object, ...], PreparedAttempt] = {}
         self._decided: dict[tuple[object, ...], tuple[Decision, bool]] = {}
         self._interned: dict[object, int] = {}
+        self._numbers = itertools.count()
 
     @cached_property
     def groups(self) -> bulk.PrefixGroups:
@@ -249,13 +251,17 @@ class ColumnarCheck:
         return plans
 
     def _intern(self, value: object) -> int:
-        """A number standing for ``value`` in remembered group decisions (equal: the same)."""
+        """A number standing for ``value`` in remembered group decisions (equal: the same).
+
+        Numbers are never given twice, even after the table is cleared: a batch in progress
+        may still hold numbers from before, and they must not come to mean another value.
+        """
         found = self._interned.get(value)
         if found is None:
             if len(self._interned) >= self.LIMIT:  # forget the decisions that use the numbers
                 self._interned.clear()
                 self._decided.clear()
-            found = self._interned[value] = len(self._interned)
+            found = self._interned[value] = next(self._numbers)
         return found
 
     def _prepared_for(

@@ -134,6 +134,27 @@ def test_a_later_batch_sees_what_changed_in_the_facts_every_attempt_shares(
     assert changed >= 10  # not vacuous: the change reaches decisions of remembered groups
 
 
+def test_remembered_decisions_stay_right_when_the_memory_is_full(
+    gate: Gate, plan: NumberingPlan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With room for three entries, the tables clear again and again, within batches too."""
+    monkeypatch.setattr(ColumnarCheck, "LIMIT", 3)
+    at = datetime.fromisoformat(INSTANTS[1])
+    w = world(plan, at, seed=7)
+    _, columnar = services(gate, w, at)
+    attempts = batch(w, at, seed=7, size=600)
+    for k, change in enumerate([_drop_exemption, _end_emergencies, _national_list_stale, None]):
+        again = [replace(a, id=f"{k}-{i}") for i, a in enumerate(attempts)]
+        checker, _ = services(gate, w, at)
+        assert as_json(columnar.check(AttemptColumns.of(again))) == as_json(checker.check(again))
+        if change is not None:
+            change(w, at)
+    # A number that stood for one value never comes to stand for another: a batch in
+    # progress may still hold it when the table is cleared.
+    given = [columnar._intern(("value", k)) for k in range(10)]
+    assert len(set(given)) == len(given)
+
+
 def test_the_batch_covers_what_the_equivalence_relies_on(gate: Gate, plan: NumberingPlan) -> None:
     """Not vacuous: rows decide alone for every reason, and most reason codes occur."""
     at = datetime.fromisoformat(INSTANTS[1])
