@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -82,6 +85,38 @@ def test_parquet_columns_are_encoded_by_what_their_first_batch_holds(
     assert by_name["phone_e164"]["statistics"] is None
     assert by_name["reasons.list.element"]["statistics"] is None
     assert pq.read_table(target).column("phone").to_pylist() == phones
+
+
+def test_the_file_is_read_while_the_service_is_built(
+    service: ScrubService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a function that builds the service, reading starts first (Arrow parses meanwhile)."""
+    monkeypatch.setattr(pipeline, "CSV_BLOCK_BYTES", 4096)
+    source = write_csv(tmp_path / "leads.csv", lead_rows(3_000))
+    first_read = threading.Event()
+    original = pipeline.open_source
+
+    @contextlib.contextmanager
+    def watched(path: Path, fmt: pipeline.FileFormat) -> Iterator[pipeline.Source]:
+        with original(path, fmt) as opened:
+
+            def batches() -> Iterator[pa.RecordBatch]:
+                for batch in opened.batches():
+                    first_read.set()
+                    yield batch
+
+            yield replace(opened, batches=batches)
+
+    monkeypatch.setattr(pipeline, "open_source", watched)
+
+    def build() -> ScrubService:
+        assert first_read.wait(timeout=30), "nothing was read before the service was built"
+        return service
+
+    report = pipeline.scrub_file(build, OPTIONS, source, tmp_path / "out.parquet")
+    assert report.tally.rows == 3_000
+    assert pq.read_table(tmp_path / "out.parquet").column("id").to_pylist()[-1] == "2999"
+    assert not scrub_threads()
 
 
 def test_a_failure_half_way_keeps_the_rows_written_in_the_partial_file(

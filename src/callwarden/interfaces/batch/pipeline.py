@@ -47,8 +47,10 @@ PARQUET_BATCH_ROWS = 262_144
 #: Rows per row group written.
 ROW_GROUP_ROWS = 1 << 20
 _PARQUET_MAGIC = b"PAR1"
-#: Batches read ahead of, and written behind, the one being scrubbed.
+#: Batches written behind the ones being scrubbed.
 _DEPTH = 2
+#: Batches read ahead (about 64 MiB of CSV text): enough to keep reading while a scrub starts.
+_READ_AHEAD = 8
 #: Batches scrubbed at once (the machine this was measured on has two cores).
 SCRUB_THREADS = 2
 _END = object()
@@ -287,7 +289,7 @@ class ScrubReport:
 
 
 def scrub_file(
-    service: ScrubService,
+    service: ScrubService | Callable[[], ScrubService],
     options: ScrubOptions,
     source_path: Path,
     target_path: Path,
@@ -297,13 +299,21 @@ def scrub_file(
     output_format: str | None = None,
     progress: Progress | None = None,
 ) -> ScrubReport:
-    """Scrub a lead file into an output file, batch by batch, rows in order."""
+    """Scrub a lead file into an output file, batch by batch, rows in order.
+
+    ``service`` may be given as a function that builds it: the file is then already being
+    read (Arrow parses on its own threads) while the rule set, the numbering plan and the
+    database are loaded.
+    """
     fmt_in = format_of(source_path, input_format)
     fmt_out = format_of(target_path, output_format)
     with open_source(source_path, fmt_in) as source:
         column = find_phone_column(source.schema.names, phone_column)
-        job = service.start(options, column)
-        run_batches(job, source, Sink(target_path, fmt_out, output_schema(source.schema)), progress)
+        with _read_ahead(source.batches()) as batches:
+            scrubber = service() if callable(service) else service
+            job = scrubber.start(options, column)
+            sink = Sink(target_path, fmt_out, output_schema(source.schema))
+            _scrub_into(batches, sink, source.total_rows, progress, job.scrub)
     return ScrubReport(
         output=target_path, phone_column=column, at=job.at.isoformat(), tally=job.tally
     )
@@ -322,13 +332,21 @@ def run_batches(
     scrub batches side by side (numpy and Arrow release the GIL in their kernels, which hold
     most of a batch's time), and another thread writes behind, in input order.
     """
-    step = scrub or job.scrub
-    writer = _Writer(sink, progress, source.total_rows)
+    with _read_ahead(source.batches()) as batches:
+        _scrub_into(batches, sink, source.total_rows, progress, scrub or job.scrub)
+
+
+def _scrub_into(
+    batches: Iterator[pa.RecordBatch],
+    sink: Sink,
+    total: int | None,
+    progress: Progress | None,
+    step: Callable[[pa.RecordBatch], pa.RecordBatch],
+) -> None:
+    """``run_batches`` over batches already being read; the sink is committed at the end."""
+    writer = _Writer(sink, progress, total)
     try:
-        with (
-            _read_ahead(source.batches()) as batches,
-            ThreadPoolExecutor(SCRUB_THREADS, thread_name_prefix="scrub-worker") as pool,
-        ):
+        with ThreadPoolExecutor(SCRUB_THREADS, thread_name_prefix="scrub-worker") as pool:
             scrubbing: collections.deque[Future[pa.RecordBatch]] = collections.deque()
             try:
                 for batch in batches:
@@ -400,7 +418,7 @@ class _Writer:
 @contextlib.contextmanager
 def _read_ahead(batches: Iterator[pa.RecordBatch]) -> Iterator[Iterator[pa.RecordBatch]]:
     """Read the next batches on a background thread while the current one is scrubbed."""
-    ahead: queue.Queue[object] = queue.Queue(maxsize=_DEPTH)
+    ahead: queue.Queue[object] = queue.Queue(maxsize=_READ_AHEAD)
     stop = threading.Event()
 
     def offer(item: object) -> bool:

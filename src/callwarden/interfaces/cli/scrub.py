@@ -80,7 +80,7 @@ def scrub(  # every option is keyword-only: Typer passes them by name
             )
         else:
             report = pipeline.scrub_file(
-                app.scrubber,
+                lambda: app.scrubber,  # built while the file is being read
                 options,
                 input_path,
                 output_path,
