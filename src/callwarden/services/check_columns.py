@@ -29,7 +29,6 @@ keep the one-by-one path, where an allowed attempt counts in the history of the 
 from __future__ import annotations
 
 import contextlib
-import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,6 +43,7 @@ from callwarden.core.decision import Decision
 from callwarden.core.gate import bulk
 from callwarden.core.gate.context import Facts
 from callwarden.core.gate.gate import Prepared
+from callwarden.core.gate.memo import Interner
 from callwarden.core.gate.needs import FactNeeds
 from callwarden.core.types import (
     Address,
@@ -186,8 +186,8 @@ class ColumnarCheck:
         self.service = service
         self._prepared: dict[tuple[object, ...], PreparedAttempt] = {}
         self._decided: dict[tuple[object, ...], tuple[Decision, bool]] = {}
-        self._interned: dict[object, int] = {}
-        self._numbers = itertools.count()
+        # Numbers for the shared facts in the keys of ``_decided`` (never given twice).
+        self._intern = Interner(self.LIMIT)
 
     @cached_property
     def groups(self) -> bulk.PrefixGroups:
@@ -249,20 +249,6 @@ class ColumnarCheck:
                 plans.append(group)
                 run.want(group)
         return plans
-
-    def _intern(self, value: object) -> int:
-        """A number standing for ``value`` in remembered group decisions (equal: the same).
-
-        Numbers are never given twice, even after the table is cleared: a batch in progress
-        may still hold numbers from before, and they must not come to mean another value.
-        """
-        found = self._interned.get(value)
-        if found is None:
-            if len(self._interned) >= self.LIMIT:  # forget the decisions that use the numbers
-                self._interned.clear()
-                self._decided.clear()
-            found = self._interned[value] = next(self._numbers)
-        return found
 
     def _prepared_for(
         self, key: tuple[object, ...], columns: AttemptColumns, row: int
@@ -445,7 +431,7 @@ class _Run:
         """Rows of ``group`` that decide alone, prepared like the group's own attempt."""
         item, gate = group.item, self.service.gate
         for r in rows:
-            attempt, number = self.columns.row(r), int(self.numbers[r])
+            attempt, number = self.columns.row(r), self.number_list[r]
             ready = gate.prepare_like(group.prepared, attempt, number)
             self.singles[r] = PreparedAttempt(attempt, number, item.hits, ready, item.reads_db)
 

@@ -119,13 +119,13 @@ def _by_layout(array: pa.Array) -> npt.NDArray[np.int64] | None:
     """Numbers of ASCII phones read layout by layout; None where this way does not apply.
 
     Rows are padded on the left to 16 or 32 bytes (spaces, which ``normalize`` strips), so a
-    row is one line of a byte matrix. A row's layout is the bit set of its digit columns:
+    row is one line of a byte matrix. A row's layout is the bit set of its digit columns, and
     rows of one layout hold their digits in the same columns: sorted by layout, each layout's
     rows are one slice, whose last ten digit columns make the number in ten multiply-adds.
-    Layouts of other than ten digits (or
-    eleven led by 1) are not numbers. Rows over 32 characters are read by the scan; a batch
-    with non-ASCII text, many such rows, or more than ``_MOST_LAYOUTS`` layouts of numbers
-    (never seen in a lead file) is left to the scan whole.
+    Layouts of other than ten digits (or eleven led by 1) are not numbers. Rows over 32
+    characters are read by the scan; a batch with non-ASCII text, many such rows, or more
+    than ``_MOST_LAYOUTS`` layouts of numbers (never seen in a lead file) is left to the scan
+    whole.
     """
     n = len(array)
     offsets_buf, data_buf = array.buffers()[1:3]

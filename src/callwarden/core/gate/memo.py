@@ -38,6 +38,30 @@ _DAY = timedelta(days=1)
 _MINUTE = timedelta(minutes=1)
 
 
+class Interner:
+    """Small numbers standing for hashable values, in a table of at most ``limit`` entries.
+
+    Equal values get the same number while the table holds them. A number is never given to
+    two values, even after a full table starts over: a key made with an earlier number can
+    never match a key made later, whoever still holds it.
+    """
+
+    def __init__(self, limit: int) -> None:
+        """An empty table of at most ``limit`` values."""
+        self._limit = limit
+        self._numbers: dict[object, int] = {}
+        self._count = itertools.count()
+
+    def __call__(self, value: object) -> int:
+        """The number standing for ``value``."""
+        found = self._numbers.get(value)
+        if found is None:
+            if len(self._numbers) >= self._limit:
+                self._numbers.clear()
+            found = self._numbers[value] = next(self._count)
+        return found
+
+
 class DecisionMemo:
     """Decide prepared attempts with ``gate``, reusing the decision of an identical attempt."""
 
@@ -50,8 +74,7 @@ class DecisionMemo:
         self._refreshed: tuple[Mapping[str, datetime] | None, _Refreshed] = (None, ())
         self._safe: dict[tuple[_Refreshed, datetime], bool] = {}
         self._abandonment: _rows.Applicable[AbandonmentRule] = _rows.Applicable("abandonment")
-        self._numbers: dict[tuple[object, ...], int] = {}
-        self._count = itertools.count()
+        self._numbers = Interner(self.LIMIT)
         self._prepared: dict[int, tuple[Prepared, int, datetime]] = {}
 
     def decide(
@@ -152,11 +175,7 @@ class DecisionMemo:
             zone,
             ctx.candidates,
         )
-        number = self._numbers.get(part)
-        if number is None:
-            if len(self._numbers) >= self.LIMIT:
-                self._numbers.clear()
-            number = self._numbers[part] = next(self._count)
+        number = self._numbers(part)
         if again:
             if len(self._prepared) >= self.LIMIT:
                 self._prepared.clear()

@@ -173,19 +173,19 @@ def _among(session: Session, column: Any, numbers: list[int]) -> ColumnElement[b
     ``IN`` list of a thousand parameters is rendered anew each time (about three quarters of
     the time of a read of a batch's consents, measured on SQLite).
     """
-    dialect = session.get_bind().dialect.name
     clause: ColumnElement[bool]
-    if dialect == "postgresql":
+    if not _takes_a_list(session):
+        clause = column.in_(numbers)
+    elif session.get_bind().dialect.name == "postgresql":
         clause = column == any_(bindparam(None, numbers, ARRAY(BigInteger)))
-    elif dialect == "sqlite" and _SQLITE_HAS_JSON:
+    else:
         listed = func.json_each(bindparam(None, json.dumps(numbers)))
         clause = column.in_(select(literal_column("value")).select_from(listed))
-    else:
-        clause = column.in_(numbers)
     return clause
 
 
 def _takes_a_list(session: Session) -> bool:
+    """Whether the database takes the asked numbers as one value (``_among``)."""
     dialect = session.get_bind().dialect.name
     return dialect == "postgresql" or (dialect == "sqlite" and _SQLITE_HAS_JSON)
 
