@@ -110,11 +110,13 @@ where a shipped one is in force, and any `time_zones.toml`.
 Our sources name these rules, but the rule schema cannot state them yet; the gate does not
 apply them:
 
-- total bans of some automated calls: Washington's ban on automatic dialing-announcing
-  devices for commercial solicitation (RCW 80.36.400), Michigan's ban on solicitation by
-  recorded message (MCL 445.111a), Maine's ban on automated solicitation of wireless, pager
-  and unlisted numbers (10 M.R.S. 1498), Wyoming's bar on recorded-message sales calls
-  (W.S. 40-12-303);
+- Wyoming's bar on sales calls by automated dialing system or recorded message
+  (W.S. 40-12-303): our sources give its exceptions (a call the consumer asked for, numbers
+  screened against the national list and unlisted numbers, an established business
+  relationship) only in a summary that could not be checked against the statute, and the
+  screening path turns on whether a number is unlisted, which the gate cannot know;
+- the unlisted and unpublished numbers of Maine's ban on automated solicitation (10 M.R.S.
+  1498(2)(C)); its paging and cellular part is US-ME-AUTOMATED-WIRELESS-BAN;
 - Nebraska's unverified 13:00-21:00 limit for prerecorded messages on legal holidays (the
   Sunday part is encoded);
 - Mardi Gras in Alabama's Baldwin and Mobile counties, which secondary sources add to the
