@@ -28,7 +28,7 @@ _KEY = re.compile(r"cw_[0-9a-f]+_[A-Za-z0-9_-]+")
 MARKER = ".bench-home.json"
 FACT_NUMBERS = 5_000
 STATE_SHARE = 0.1
-LAYOUT = 2  # bump when the prepared home gains content, so older homes are rebuilt
+LAYOUT = 3  # bump when the prepared home gains content, so older homes are rebuilt
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,7 @@ def measure_store(home: str, probes: str, backend: str, sorted_root: str = "") -
 
     store = bootstrap().dnc
     if backend == "sorted":
-        store = DncStore(Path(sorted_root), bitmap_threshold=2**62)
+        store = DncStore(Path(sorted_root), bitmap_threshold=2**62, dense_ratio=0)
     used = store.lists()["national"].backend
     if used != backend:
         msg = f"the national list uses the {used} backend, not {backend}"
@@ -143,7 +143,7 @@ def build_sorted_store(root: str, registry: str) -> dict[str, Any]:
 
     from callwarden.storage.dnc_store import DncStore
 
-    store = DncStore(Path(root), bitmap_threshold=2**62)
+    store = DncStore(Path(root), bitmap_threshold=2**62, dense_ratio=0)
     numbers = np.load(registry, mmap_mode="r")
     current = store.lists().get("national")
     if current is None or current.count != numbers.size:

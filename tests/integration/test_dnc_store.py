@@ -162,6 +162,68 @@ def test_backend_follows_the_threshold_both_ways(tmp_path: Path) -> None:
     ]  # earlier versions are gone
 
 
+def _spread(seed: int, count: int) -> np.ndarray:
+    """``count`` distinct valid numbers spread over the whole country (one a page, or near)."""
+    rng = np.random.default_rng(seed)
+    return np.unique(rng.integers(2_002_000_000, 9_899_999_999, count * 2))[:count]
+
+
+def _dense(seed: int, count: int) -> np.ndarray:
+    """``count`` distinct numbers within two area codes (one in 40: a state list's density)."""
+    rng = np.random.default_rng(seed)
+    pool = np.concatenate([np.arange(2_142_000_000, 2_150_000_000, 40)] * 2)
+    pool[pool.size // 2 :] += 10**9  # 214 and 314
+    return np.unique(rng.choice(pool, size=count, replace=False))
+
+
+def test_small_dense_lists_are_bitmaps_and_spread_ones_arrays(tmp_path: Path) -> None:
+    """Under the threshold the density decides the form of a list.
+
+    A state-like list is a bitmap, a spread one an array, a dense one under ``DENSE_FROM``
+    numbers an array; ``dense_ratio`` 0 turns the rule off.
+    """
+    from callwarden.storage.dnc_store import DENSE_FROM
+
+    store = DncStore(tmp_path / "a", recheck_s=0)
+    dense, spread = _dense(5, 100_000), _spread(6, 100_000)
+    info = store.replace("state:TX", dense, AT, SOURCE)
+    assert (info.backend, info.count) == ("bitmap", dense.size)
+    file = tmp_path / "a" / info.file
+    assert file.stat().st_blocks * 512 <= 4 * dense.size * 8 + 2**20  # its pages, sparse
+    assert store.replace("internal:acme", spread, AT, SOURCE).backend == "sorted"
+    assert store.replace("litigator", dense[: DENSE_FROM - 1], AT, SOURCE).backend == "sorted"
+    probes = np.concatenate([dense[::7], spread[::7], dense[::11] + 1])
+    for name, members in (("state:TX", dense), ("internal:acme", spread)):
+        expected = np.isin(probes, members)
+        assert (store.contains_many(name, probes) == expected).all()
+        assert [store.contains(name, int(p)) for p in probes[:500]] == expected[:500].tolist()
+        assert (store.numbers(name) == members).all()
+    off = DncStore(tmp_path / "b", dense_ratio=0, recheck_s=0)
+    assert off.replace("state:TX", dense, AT, SOURCE).backend == "sorted"
+
+
+def test_changes_to_a_small_dense_bitmap_rechoose_its_form(tmp_path: Path) -> None:
+    """A change to a small bitmap list writes the whole new list, in the form it now needs."""
+    store = DncStore(tmp_path, recheck_s=0)
+    dense = _dense(7, 80_000)
+    assert store.replace("state:FL", dense, AT, SOURCE).backend == "bitmap"
+    extra = _spread(8, 50)
+    grown = store.apply_changes("state:FL", extra, dense[:10], AT)
+    model = np.union1d(dense[10:], extra)
+    assert (grown.backend, grown.count, grown.added, grown.removed) == (
+        "bitmap", model.size, 50, 10,
+    )  # fmt: skip
+    assert store.replace("state:NY", np.union1d(dense, _spread(9, 2_000)), AT, SOURCE).backend == (
+        "sorted"
+    )  # 2,000 numbers elsewhere add 2,000 pages: no longer dense
+    assert (store.numbers("state:FL") == model).all()
+    shrunk = store.apply_changes("state:FL", np.empty(0, np.int64), dense[:60_000], AT)
+    assert shrunk.backend == "sorted"  # under DENSE_FROM numbers
+    assert (store.numbers("state:FL") == np.setdiff1d(model, dense[:60_000])).all()
+    kept = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("state_FL"))
+    assert kept == [shrunk.file]  # earlier versions are gone
+
+
 def test_streamed_full_import_switches_to_bitmap_midway(tmp_path: Path) -> None:
     """Chunks are gathered as an array until they pass the threshold, then go into a bitmap."""
     store = DncStore(tmp_path, bitmap_threshold=1000, recheck_s=0)

@@ -1,9 +1,10 @@
 """The do-not-call store: one file per list version under ``<home>/dnc``, swapped in atomically.
 
-A list above ``bitmap_threshold`` numbers is kept as a memory-mapped bitmap over the 10-digit
-space, a smaller one as a sorted ``int64`` array (``dnc_bitmap``; the threshold and the
-figures behind it are in ``docs/architecture.md``). ``manifest.json`` names the current file
-of every list with its generation, size, refresh time and source file.
+A list above ``bitmap_threshold`` numbers, or a smaller but dense one (``DncStore.dense``), is
+kept as a memory-mapped bitmap over the 10-digit space, any other as a sorted ``int64`` array
+(``dnc_bitmap``; the rules and the figures behind them are in ``docs/architecture.md``).
+``manifest.json`` names the current file of every list with its generation, size, refresh time
+and source file.
 
 Changes never leave a reader with half a list: a writer builds the next version in a new file
 beside the current one (a bitmap is first copied, holes and all), syncs it, then replaces the
@@ -51,6 +52,14 @@ __all__ = ["BITMAP_THRESHOLD", "LIST_NAME_HELP", "DncStore", "ListInfo", "check_
 
 #: Lists with more numbers than this are kept as bitmaps (measured: docs/architecture.md).
 BITMAP_THRESHOLD = 2_000_000
+#: A smaller list of at least ``DENSE_FROM`` numbers is a bitmap too when it is dense: when its
+#: bitmap's data pages take at most ``DENSE_RATIO`` times the bytes of its sorted array (a
+#: state list, held within its state's area codes). Below ``DENSE_FROM`` numbers an array
+#: fits the cache and a bitmap's 1.25 GB of address space buys nothing.
+DENSE_RATIO = 4.0
+DENSE_FROM = 65_536
+_PAGE_BITS = 15  # one 4 KiB page of a bitmap holds 2^15 numbers
+_PAGE_BYTES = 1 << (_PAGE_BITS - 3)
 _VERSION_FILE = re.compile(r".+\.\d+\.(?:npy|bits|changes\.npy)$")
 
 
@@ -97,12 +106,21 @@ class DncStore:
     """DNC lists with atomic replacement and vectorized membership."""
 
     def __init__(
-        self, root: Path, *, bitmap_threshold: int = BITMAP_THRESHOLD, recheck_s: float = 1.0
+        self,
+        root: Path,
+        *,
+        bitmap_threshold: int = BITMAP_THRESHOLD,
+        dense_ratio: float = DENSE_RATIO,
+        recheck_s: float = 1.0,
     ) -> None:
-        """Open (or create) the store under ``root``."""
+        """Open (or create) the store under ``root``.
+
+        ``dense_ratio`` 0 keeps every list up to ``bitmap_threshold`` numbers an array.
+        """
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
         self.bitmap_threshold = bitmap_threshold
+        self.dense_ratio = dense_ratio
         self.recheck_s = recheck_s
         self._snap = _Snapshot()
         self._next_check = 0.0
@@ -242,7 +260,7 @@ class DncStore:
             if writer is not None:
                 writer.abort()
             raise
-        return self._save_sorted(name, merge_unique(pending))
+        return self._save_list(name, merge_unique(pending))
 
     def _build_changed(
         self,
@@ -253,13 +271,13 @@ class DncStore:
         removals: Int64s,
     ) -> _Built:
         if view is None or info is None:
-            return self._save_sorted(name, additions)
+            return self._save_list(name, additions)
         added = additions.size - int(view.contains_many(additions).sum())
         removed = int(view.contains_many(removals).sum())
         new_count = view.count + added - removed
         if new_count <= self.bitmap_threshold:
             base = merge_unique(list(view.chunks()))
-            built = self._save_sorted(name, difference(merge_unique([base, additions]), removals))
+            built = self._save_list(name, difference(merge_unique([base, additions]), removals))
             return _Built(built.tmp, built.backend, built.count, (added, removed))
         counts = (added, removed)
         if isinstance(view, BitmapView | ChangedBitmapView):
@@ -286,6 +304,32 @@ class DncStore:
             writer.abort()
             raise
         return _Built(writer.path, "bitmap", new_count, counts)
+
+    def dense(self, numbers: Int64s) -> bool:
+        """Whether sorted, unique ``numbers`` are dense enough for a bitmap under the threshold.
+
+        A bitmap's cost is its pages, an array's its 8 bytes a number; a list of at least
+        ``DENSE_FROM`` numbers whose pages take at most ``dense_ratio`` times its array's bytes
+        is kept as a bitmap, whose lookups are a few times faster (docs/architecture.md).
+        """
+        if numbers.size < DENSE_FROM or self.dense_ratio <= 0:
+            return False
+        pages = numbers >> _PAGE_BITS
+        count = 1 + int(np.count_nonzero(pages[1:] != pages[:-1]))
+        return count * _PAGE_BYTES <= self.dense_ratio * numbers.size * numbers.itemsize
+
+    def _save_list(self, name: str, array: Int64s) -> _Built:
+        """A whole list from sorted, unique numbers: a bitmap when large or dense, else an array."""
+        if array.size <= self.bitmap_threshold and not self.dense(array):
+            return self._save_sorted(name, array)
+        writer = BitmapWriter(self._tmp(name, ".bits.tmp"))
+        try:
+            count = writer.add(array)
+            writer.finish()
+        except BaseException:
+            writer.abort()
+            raise
+        return _Built(writer.path, "bitmap", count)
 
     def _save_sorted(self, name: str, array: Int64s) -> _Built:
         tmp = self._tmp(name, ".npy.tmp")
