@@ -203,14 +203,24 @@ class ScrubJob:
         """The instant every row is decided at."""
         return self.engine.shared.attempt.at
 
-    def scrub(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        """The batch with ``phone_e164``, ``allowed`` and ``reasons`` added, rows in order."""
+    def scrub(
+        self, batch: pa.RecordBatch, numbers: npt.NDArray[np.int64] | None = None
+    ) -> pa.RecordBatch:
+        """The batch with ``phone_e164``, ``allowed`` and ``reasons`` added, rows in order.
+
+        ``numbers`` is the phone column already normalized (``phone_numbers``), when a reader
+        did it ahead.
+        """
         if self.phone_column not in batch.schema.names:
             raise InvalidInput(
                 f"no column {self.phone_column!r} in the batch",
                 details={"columns": batch.schema.names},
             )
-        numbers = phone_numbers(batch.column(self.phone_column), self.phone_column)
+        if numbers is None:
+            numbers = phone_numbers(batch.column(self.phone_column), self.phone_column)
+        elif numbers.shape != (batch.num_rows,):
+            msg = f"{numbers.shape} numbers for a batch of {batch.num_rows} rows"
+            raise ValueError(msg)
         group = self._locate(numbers)
         hits = self._hits(numbers, group)
         verdicts = self.engine.verdicts(numbers, group, hits)

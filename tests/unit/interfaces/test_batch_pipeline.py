@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -119,6 +121,75 @@ def test_the_file_is_read_while_the_service_is_built(
     assert not scrub_threads()
 
 
+def _small_batches(pulled: list[int], count: int) -> Iterator[pa.RecordBatch]:
+    for i in range(count):
+        pulled.append(i)
+        yield pa.record_batch({"phone": pa.array([f"214555{i:04d}"] * 10)})
+
+
+def _wait_for(condition: Any, timeout: float = 10.0) -> bool:
+    stop = threading.Event()
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        stop.wait(0.01)
+    return True
+
+
+def test_the_reader_prepares_each_batch_on_its_thread_in_order() -> None:
+    """``prepare`` runs on the reading thread; batches come out in order with what it made."""
+    pulled: list[int] = []
+    threads: set[str] = set()
+
+    def prepare(batch: pa.RecordBatch) -> np.ndarray:
+        threads.add(threading.current_thread().name)
+        return np.asarray(pipeline.phone_numbers(batch.column("phone")))
+
+    with pipeline._read_ahead(_small_batches(pulled, 30), prepare) as batches:
+        out = list(batches)
+    assert threads == {"scrub-reader"}
+    assert [int(numbers[0]) for _, numbers in out] == [2145550000 + i for i in range(30)]
+    assert all(b.num_rows == 10 for b, _ in out)
+    assert not scrub_threads()
+
+
+def test_the_reader_goes_past_its_batch_count_only_within_the_byte_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Small batches are read far ahead (a scrub's start-up is overlapped); large ones not."""
+    pulled: list[int] = []
+    with pipeline._read_ahead(_small_batches(pulled, 100)) as batches:
+        assert _wait_for(lambda: len(pulled) == 100)  # 100 small batches fit the budget
+        assert len(list(batches)) == 100
+    monkeypatch.setattr(pipeline, "_READ_AHEAD_BYTES", 0)
+    pulled.clear()
+    with pipeline._read_ahead(_small_batches(pulled, 100)) as batches:
+        assert _wait_for(lambda: len(pulled) >= pipeline._READ_AHEAD)
+        threading.Event().wait(0.2)
+        assert len(pulled) <= pipeline._READ_AHEAD + 1  # one more may be in hand
+        assert next(batches)[0].num_rows == 10
+    assert not scrub_threads()
+
+
+def test_an_error_while_preparing_comes_out_after_the_batches_before_it() -> None:
+    """A batch ``prepare`` refuses raises in its place; the ones before it come out first."""
+    pulled: list[int] = []
+
+    def prepare(batch: pa.RecordBatch) -> None:
+        if batch.column("phone")[0].as_py().endswith("0005"):
+            raise InvalidInput("bad phone column")
+
+    got = []
+    with (
+        pytest.raises(InvalidInput, match="bad phone column"),
+        pipeline._read_ahead(_small_batches(pulled, 20), prepare) as batches,
+    ):
+        got.extend(batches)
+    assert len(got) == 5
+    assert not scrub_threads()
+
+
 def test_a_failure_half_way_keeps_the_rows_written_in_the_partial_file(
     service: ScrubService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -169,12 +240,12 @@ def test_a_failing_batch_stops_the_scrub_threads_and_keeps_the_batches_before_it
     seen: list[str] = []
     original = ScrubJob.scrub
 
-    def failing(job: ScrubJob, batch: pa.RecordBatch) -> pa.RecordBatch:
+    def failing(job: ScrubJob, batch: pa.RecordBatch, numbers: Any = None) -> pa.RecordBatch:
         first = batch.column("id")[0].as_py()
         seen.append(first)
         if len(seen) == 4:
             raise RuntimeError("scrub failed")
-        return original(job, batch)
+        return original(job, batch, numbers)
 
     monkeypatch.setattr(ScrubJob, "scrub", failing)
     with pytest.raises(RuntimeError, match="scrub failed") as caught:

@@ -29,7 +29,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from callwarden.errors import CallwardenError, InvalidInput
-from callwarden.services.phone_column import masked
+from callwarden.services.phone_column import masked, phone_numbers
 from callwarden.services.scrub import (
     ADDED_COLUMNS,
     ScrubJob,
@@ -49,8 +49,12 @@ ROW_GROUP_ROWS = 1 << 20
 _PARQUET_MAGIC = b"PAR1"
 #: Batches written behind the ones being scrubbed.
 _DEPTH = 2
-#: Batches read ahead (about 64 MiB of CSV text): enough to keep reading while a scrub starts.
+#: Batches read ahead: at least ``_READ_AHEAD`` (about 64 MiB of CSV text), and more while
+#: those waiting hold under ``_READ_AHEAD_BYTES``. While the scrub service is being built (a
+#: second of imports and rule loading on one core) the reader parses and normalizes batches on
+#: the other; later it waits a few batches ahead of the scrub.
 _READ_AHEAD = 8
+_READ_AHEAD_BYTES = 384 << 20
 #: Batches scrubbed at once (the machine this was measured on has two cores).
 SCRUB_THREADS = 2
 _END = object()
@@ -302,18 +306,22 @@ def scrub_file(
     """Scrub a lead file into an output file, batch by batch, rows in order.
 
     ``service`` may be given as a function that builds it: the file is then already being
-    read (Arrow parses on its own threads) while the rule set, the numbering plan and the
+    read, and its phone column normalized, while the rule set, the numbering plan and the
     database are loaded.
     """
     fmt_in = format_of(source_path, input_format)
     fmt_out = format_of(target_path, output_format)
     with open_source(source_path, fmt_in) as source:
         column = find_phone_column(source.schema.names, phone_column)
-        with _read_ahead(source.batches()) as batches:
+
+        def numbers_of(batch: pa.RecordBatch) -> Any:
+            return phone_numbers(batch.column(column), column)
+
+        with _read_ahead(source.batches(), numbers_of) as batches:
             scrubber = service() if callable(service) else service
             job = scrubber.start(options, column)
             sink = Sink(target_path, fmt_out, output_schema(source.schema))
-            _scrub_into(batches, sink, source.total_rows, progress, job.scrub)
+            _scrub_into(batches, sink, source.total_rows, progress, lambda read: job.scrub(*read))
     return ScrubReport(
         output=target_path, phone_column=column, at=job.at.isoformat(), tally=job.tally
     )
@@ -332,16 +340,17 @@ def run_batches(
     scrub batches side by side (numpy and Arrow release the GIL in their kernels, which hold
     most of a batch's time), and another thread writes behind, in input order.
     """
+    step = scrub or job.scrub
     with _read_ahead(source.batches()) as batches:
-        _scrub_into(batches, sink, source.total_rows, progress, scrub or job.scrub)
+        _scrub_into(batches, sink, source.total_rows, progress, lambda read: step(read[0]))
 
 
 def _scrub_into(
-    batches: Iterator[pa.RecordBatch],
+    batches: Iterator[_Read],
     sink: Sink,
     total: int | None,
     progress: Progress | None,
-    step: Callable[[pa.RecordBatch], pa.RecordBatch],
+    step: Callable[[_Read], pa.RecordBatch],
 ) -> None:
     """``run_batches`` over batches already being read; the sink is committed at the end."""
     writer = _Writer(sink, progress, total)
@@ -415,44 +424,90 @@ class _Writer:
             raise self._error
 
 
+#: A batch read ahead, with what was prepared from it on the reading thread (or None).
+_Read = tuple[pa.RecordBatch, Any]
+
+
 @contextlib.contextmanager
-def _read_ahead(batches: Iterator[pa.RecordBatch]) -> Iterator[Iterator[pa.RecordBatch]]:
-    """Read the next batches on a background thread while the current one is scrubbed."""
-    ahead: queue.Queue[object] = queue.Queue(maxsize=_READ_AHEAD)
-    stop = threading.Event()
+def _read_ahead(
+    batches: Iterator[pa.RecordBatch], prepare: Callable[[pa.RecordBatch], Any] | None = None
+) -> Iterator[Iterator[_Read]]:
+    """Read the next batches on a background thread while the current one is scrubbed.
 
-    def offer(item: object) -> bool:
-        while not stop.is_set():
-            with contextlib.suppress(queue.Full):
-                ahead.put(item, timeout=0.1)
-                return True
-        return False
+    ``prepare`` runs on that thread too, on each batch as it is read. The thread stays at
+    least ``_READ_AHEAD`` batches ahead, and more while those waiting hold under
+    ``_READ_AHEAD_BYTES``. An error (reading or preparing) comes out in its place, after the
+    batches before it.
+    """
+    reader = _Reader(batches, prepare)
+    try:
+        yield reader.drain()
+    finally:
+        reader.stop()
 
-    def read() -> None:
+
+class _Reader:
+    """The reading thread of ``_read_ahead`` and the batches it has read."""
+
+    def __init__(
+        self, batches: Iterator[pa.RecordBatch], prepare: Callable[[pa.RecordBatch], Any] | None
+    ) -> None:
+        self._batches = batches
+        self._prepare = prepare
+        self._ready = threading.Condition()
+        self._waiting: collections.deque[tuple[object, int]] = collections.deque()
+        self._held = 0  # bytes of the batches waiting
+        self._stopped = False
+        self._thread = threading.Thread(target=self._read, name="scrub-reader", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
         try:
-            for batch in batches:
-                if not offer(batch):
+            for batch in self._batches:
+                prepared = self._prepare(batch) if self._prepare is not None else None
+                size = batch.nbytes + getattr(prepared, "nbytes", 0)
+                if not self._offer((batch, prepared), size):
                     return
-            offer(_END)
+            self._offer(_END, 0)
         except BaseException as exc:  # noqa: BLE001 - re-raised on the scrub's thread
-            offer(exc)
+            self._offer(exc, 0)
 
-    def drain() -> Iterator[pa.RecordBatch]:
-        while (item := ahead.get()) is not _END:
+    def _offer(self, item: object, size: int) -> bool:
+        with self._ready:
+            while not self._stopped and not self._room():
+                self._ready.wait()
+            if self._stopped:
+                return False
+            self._waiting.append((item, size))
+            self._held += size
+            self._ready.notify_all()
+            return True
+
+    def _room(self) -> bool:
+        return len(self._waiting) < _READ_AHEAD or self._held < _READ_AHEAD_BYTES
+
+    def drain(self) -> Iterator[_Read]:
+        """The batches in order, each with what ``prepare`` made of it."""
+        while True:
+            with self._ready:
+                while not self._waiting:
+                    self._ready.wait()
+                item, size = self._waiting.popleft()
+                self._held -= size
+                self._ready.notify_all()
+            if item is _END:
+                return
             if isinstance(item, BaseException):
                 raise item
-            yield item
+            yield item  # type: ignore[misc]
 
-    thread = threading.Thread(target=read, name="scrub-reader", daemon=True)
-    thread.start()
-    try:
-        yield drain()
-    finally:
-        stop.set()
-        with contextlib.suppress(queue.Empty):
-            while True:
-                ahead.get_nowait()
-        thread.join()
+    def stop(self) -> None:
+        """Stop reading, drop what waits and wait for the thread."""
+        with self._ready:
+            self._stopped = True
+            self._waiting.clear()
+            self._ready.notify_all()
+        self._thread.join()
 
 
 def arrow_reason(exc: BaseException) -> str:
