@@ -12,6 +12,7 @@ import os
 import platform
 import sys
 import time
+import timeit
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -73,6 +74,17 @@ def load_average() -> str:
     return f"{os.getloadavg()[0]:.1f}"
 
 
+def cpu_speed() -> str:
+    """Microseconds a fixed pure-Python loop takes (the fastest of five timings).
+
+    The development machine is shared: its speed has drifted by more than half within an
+    hour. This figure, taken before and after a run, tells how fast the machine was, so that
+    runs of different hours can be compared (16.9 µs and 27.5 µs were both seen in one day).
+    """
+    best = min(timeit.repeat("sum(range(1000))", number=2_000, repeat=5)) / 2_000
+    return f"{best * 1e6:.1f} µs"
+
+
 def run_one(name: str, ctx: Context) -> list[Row]:
     """Run one benchmark module; an exception becomes a row."""
     started = time.perf_counter()
@@ -104,13 +116,14 @@ def _run(args: argparse.Namespace) -> int:
     names = [n for n in BENCHMARKS if not args.only or n in args.only]
     n, m = sizes(args.scale)
     progress(f"scale {args.scale:g}: registry {n:,} numbers, {m:,} leads; workdir {ctx.workdir}")
-    started, load_before = time.perf_counter(), load_average()
+    started, load_before, speed_before = time.perf_counter(), load_average(), cpu_speed()
     rows = [row for name in names for row in run_one(name, ctx)]
     rows.sort(key=lambda r: r.benchmark.split(".", 1)[0])
     title = (
         f"callwarden benchmarks, scale {args.scale:g} (registry {n:,}, leads {m:,}), "
         f"{datetime.now(UTC):%Y-%m-%d}, {machine()}, "
         f"load average {load_before} before / {load_average()} after, "
+        f"sum(range(1000)) {speed_before} before / {cpu_speed()} after, "
         f"run took {time.perf_counter() - started:.0f} s"
     )
     render(rows, title, args.format)
