@@ -76,6 +76,7 @@ def measure(home: str, numbers: str, count: int) -> dict[str, Any]:
                     pass
     app = bootstrap()
     checker = app.checker
+    app.dnc.warm()  # as `callwarden serve` does at start-up: the lists' pages mapped
     called = np.load(Path(numbers))
     attempts = [
         AttemptIn.model_validate(a).to_core()

@@ -1,8 +1,9 @@
 """2. DNC membership alone, one number at a time: ``DncStore.contains``.
 
 Measured on the prepared home's national list (the bitmap backend) and on the same numbers
-held by the sorted-array backend, 30 % hits, each call timed on its own after a warm-up pass
-over every distinct probe (so the pages they touch are mapped: a warm store, as in a server).
+held by the sorted-array backend, 30 % hits, each call timed on its own after the store is
+warmed as ``callwarden serve`` warms it (``DncStore.warm``: every page mapped) and a warm-up
+pass over every distinct probe.
 The sorted array is judged only where the store would use it (lists under 2,000,000 numbers);
 beyond that it is a comparison.
 
@@ -131,6 +132,7 @@ def measure_store(home: str, probes: str, backend: str, sorted_root: str = "") -
     if used != backend:
         msg = f"the national list uses the {used} backend, not {backend}"
         raise RuntimeError(msg)
+    store.warm()  # as `callwarden serve` does at start-up: the list's pages mapped
     values = [int(v) for v in np.load(probes)]
     p50, p99, hits = _time_calls(functools.partial(store.contains, "national"), values)
     note = f"backend {used}, {store.lists()['national'].count:,} numbers"

@@ -231,3 +231,18 @@ def test_upload_over_the_limit_is_413(tmp_path: Path) -> None:
         assert client.get("/v1/dnc/status", headers=headers).json()["lists"] == []
     uploads = composed.settings.home / "uploads"
     assert not uploads.exists() or not any(uploads.iterdir())
+
+
+def test_the_server_maps_the_lists_into_memory_at_start(app: App) -> None:
+    """At start-up the server maps every list's pages (no check waits for a page fault)."""
+    from datetime import UTC, datetime
+
+    import numpy as np
+    from structlog.testing import capture_logs
+
+    app.dnc.replace("national", np.arange(2145550100, 2145560100), datetime.now(UTC), {})
+    with capture_logs() as logs, TestClient(create_app(app=app)):
+        pass
+    mapped = [entry for entry in logs if entry["event"] == "dnc_lists_mapped"]
+    assert len(mapped) == 1
+    assert mapped[0]["bytes"] >= 10_000 * 8  # the list's array, every page of it

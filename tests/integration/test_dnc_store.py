@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from collections.abc import Iterator
@@ -420,3 +421,81 @@ def test_hits_ask_only_the_given_states_lists(store: DncStore) -> None:
     assert store.hits(number, "acme") == everything
     assert store.hits(number, "acme", {"TX"}) == everything - {"state:FL"}
     assert store.hits(number, "acme", set()) == frozenset({"national", "litigator"})
+
+
+def _mapped_kib(path: Path) -> int | None:
+    """Resident KiB of this process's mappings of ``path`` (None where /proc has no smaps)."""
+    smaps = Path("/proc/self/smaps")
+    if not smaps.exists():
+        return None
+    total, inside = 0, False
+    for line in smaps.read_text().splitlines():
+        if line and not line[0].isupper():  # a mapping's header: address range ... path
+            inside = line.rstrip().endswith(str(path))
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+def _warm_threads_done() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "dnc-warm":
+            thread.join(timeout=30)
+
+
+def test_warm_maps_every_list_and_changes_no_answer(store: DncStore, tmp_path: Path) -> None:
+    """``warm`` maps each version's data into the process; lookups answer as before."""
+    members = numbers(11, 5_000)
+    store.replace("national", members, AT, SOURCE)
+    store.replace("state:TX", numbers(12, 300), AT, SOURCE)
+    reader = DncStore(store.root, bitmap_threshold=store.bitmap_threshold, recheck_s=0)
+    probes = np.concatenate([members[::3], members[::5] + 1])
+    before = reader.contains_many("national", probes)
+    mapped = reader.warm()
+    assert mapped >= members.size * (8 if reader.lists()["national"].backend == "sorted" else 0)
+    assert mapped > 0
+    assert (reader.contains_many("national", probes) == before).all()
+    assert [reader.contains("national", int(p)) for p in probes[:200]] == before[:200].tolist()
+
+
+@pytest.mark.parametrize("advice", ["kernel", "refused"])
+def test_warm_maps_a_bitmap_s_pages_into_the_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, advice: str
+) -> None:
+    """After ``warm`` the bitmap's data pages are resident in this process's mapping.
+
+    Also where the kernel refuses ``MADV_POPULATE_READ``: one byte a page is read instead.
+    """
+    from callwarden.storage import dnc_bitmap
+
+    if advice == "refused":
+        monkeypatch.setattr(dnc_bitmap, "_POPULATE_READ", 0x7FFF)  # not an advice: EINVAL
+    writer = DncStore(tmp_path, bitmap_threshold=0, recheck_s=0)
+    info = writer.replace("national", numbers(13, 20_000), AT, SOURCE)
+    path = tmp_path / info.file
+    reader = DncStore(tmp_path, bitmap_threshold=0, recheck_s=0)
+    assert reader.names() == {"national"}  # opened, nothing looked up yet
+    if _mapped_kib(path) is None:
+        pytest.skip("no /proc/self/smaps on this system")
+    assert _mapped_kib(path) == 0
+    mapped = reader.warm()
+    assert mapped >= 150_000  # three ranges of 62,500 bytes: 48 pages
+    assert (_mapped_kib(path) or 0) * 1024 >= mapped * 0.9
+
+
+def test_a_warm_store_maps_later_versions_in_the_background(tmp_path: Path) -> None:
+    """A version published after ``warm`` is mapped when the store first sees it."""
+    writer = DncStore(tmp_path, bitmap_threshold=0, recheck_s=0)
+    writer.replace("national", numbers(14, 1_000), AT, SOURCE)
+    reader = DncStore(tmp_path, bitmap_threshold=0, recheck_s=0)
+    reader.warm()
+    info = writer.replace("national", numbers(15, 20_000), AT, SOURCE)
+    del writer  # its own mapping of the new file goes with it
+    gc.collect()
+    if _mapped_kib(tmp_path / info.file) is None:
+        pytest.skip("no /proc/self/smaps on this system")
+    assert _mapped_kib(tmp_path / info.file) == 0
+    assert reader.lists()["national"].generation == info.generation  # the reader swaps to it
+    _warm_threads_done()
+    assert (_mapped_kib(tmp_path / info.file) or 0) >= 150  # its data pages (192 KiB)
+    assert reader.contains("national", int(numbers(15, 20_000)[0]))

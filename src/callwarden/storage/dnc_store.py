@@ -122,6 +122,7 @@ class DncStore:
         self.bitmap_threshold = bitmap_threshold
         self.dense_ratio = dense_ratio
         self.recheck_s = recheck_s
+        self._warm = False
         self._snap = _Snapshot()
         self._next_check = 0.0
         self._read_lock = threading.Lock()
@@ -140,6 +141,16 @@ class DncStore:
     def names(self) -> frozenset[str]:
         """The names of the lists that hold a version."""
         return frozenset(self._snapshot().views)
+
+    def warm(self) -> int:
+        """Map every list's data into this process now, and later versions' as they open.
+
+        For a long-running server: its lookups then never wait for a page to be faulted in
+        (``ListView.populate``). Versions published later are mapped on a background thread
+        when this store first sees them, so no request waits for it. Returns the bytes mapped.
+        """
+        self._warm = True
+        return sum(view.populate() for view in self._snapshot().views.values())
 
     def contains_many(
         self, list_name: str, numbers: npt.NDArray[np.int64]
@@ -394,7 +405,7 @@ class DncStore:
                 other: view if other == name else self._reuse_or_open(info)
                 for other, info in infos.items()
             }
-            self._snap = _Snapshot(stamp(self.root), dict(infos), views)
+            self._swap(_Snapshot(stamp(self.root), dict(infos), views))
 
     def _collect_garbage(self, infos: Mapping[str, ListInfo]) -> None:
         """Remove files no manifest entry names (earlier versions, crashed writers' leftovers)."""
@@ -426,8 +437,17 @@ class DncStore:
                     views = {name: self._reuse_or_open(info) for name, info in infos.items()}
                 except FileNotFoundError:
                     continue  # a writer moved on between our reads: read the manifest again
-                self._snap = _Snapshot(current, infos, views)
+                self._swap(_Snapshot(current, infos, views))
                 return
+
+    def _swap(self, snap: _Snapshot) -> None:
+        """Make ``snap`` current; a warm store maps its new versions on a background thread."""
+        old, self._snap = self._snap, snap
+        fresh = [v for name, v in snap.views.items() if old.views.get(name) is not v]
+        if self._warm and fresh:
+            threading.Thread(
+                target=lambda: [view.populate() for view in fresh], name="dnc-warm", daemon=True
+            ).start()
 
     def _reuse_or_open(self, info: ListInfo) -> ListView:
         current = self._snap.infos.get(info.name)

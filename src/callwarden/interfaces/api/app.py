@@ -7,6 +7,7 @@ every route without a key and expects 401). To add one, import it and add one
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,6 +31,9 @@ from callwarden.interfaces.api.routes import (
     rules,
     scrub,
 )
+from callwarden.log import get_logger
+
+_log = get_logger("callwarden.api")
 
 DESCRIPTION = """\
 Contact-center compliance: the pre-contact gate, DNC lists, consent, call history and rules.
@@ -57,9 +61,16 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Fast
 
 @asynccontextmanager
 async def _warm_up(api: FastAPI) -> AsyncIterator[None]:
-    """At server start, load the rule set, numbering plan and lists before the first request."""
+    """At server start, load the rule set, numbering plan and lists before the first request.
+
+    The do-not-call lists are mapped into the process whole (``DncStore.warm``), so that no
+    check waits for a page of a list to be faulted in.
+    """
     cw = api.state.cw
     await run_in_threadpool(lambda: (cw.checker, cw.apikeys, cw.batch_checker.groups))
+    started = time.perf_counter()
+    mapped = await run_in_threadpool(cw.dnc.warm)
+    _log.info("dnc_lists_mapped", bytes=mapped, seconds=round(time.perf_counter() - started, 3))
     settle_heap()
     yield
 
