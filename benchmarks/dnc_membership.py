@@ -102,7 +102,71 @@ def run(ctx: Context) -> list[Row]:
                     f"peer), p99 judged; {ours.result['note']}",
                 )
             )
+    rows.append(_state_row(ctx, home.path))
     return rows
+
+
+def _state_row(ctx: Context, home: Path) -> Row:
+    """The largest state list, in the form the store chose, against it as a sorted array."""
+    progress("membership: the largest state list, both forms")
+    measured = run_worker(
+        ctx, "dnc_membership", "measure_state_list", home=str(home), count=ctx.micro_count,
+        root=str(ctx.workdir / "state-sorted-store"),
+    )  # fmt: skip
+    r = measured.result
+    return Row(
+        benchmark=f"2. DNC membership, one number, {r['list']} list ({r['backend']}; "
+        f"DncStore.contains)",
+        figure=f"p50 {fmt_us(r['p50_us'])} / p99 {fmt_us(r['p99_us'])}",
+        peer="the same list as a sorted array (its form before the dense rule)",
+        peer_figure=f"p50 {fmt_us(r['sorted_p50_us'])} / p99 {fmt_us(r['sorted_p99_us'])}",
+        ratio=r["sorted_p99_us"] / r["p99_us"],
+        target="< 1 µs",
+        passed=r["p99_us"] < TARGET_US,
+        peak=fmt_bytes(measured.peak_bytes),
+        note=f"{r['count']:,} lookups of numbers of the list's area codes ({r['hits']:,} on "
+        f"it), each form warmed as the server warms it; {r['size']:,} numbers",
+    )
+
+
+def measure_state_list(home: str, count: int, root: str) -> dict[str, Any]:
+    """``DncStore.contains`` on the home's largest state list, and on it as a sorted array."""
+    os.environ["CALLWARDEN_HOME"] = home
+    from datetime import UTC, datetime
+
+    from callwarden.bootstrap import bootstrap
+    from callwarden.storage.dnc_store import DncStore
+
+    store = bootstrap().dnc
+    infos = {n: i for n, i in store.lists().items() if n.startswith("state:")}
+    if not infos:
+        msg = "the prepared home holds no state list"
+        raise RuntimeError(msg)
+    name = max(infos, key=lambda n: infos[n].count)
+    members = store.numbers(name)
+    sorted_store = DncStore(Path(root), dense_ratio=0)
+    current = sorted_store.lists().get(name)
+    if current is None or current.count != members.size:
+        sorted_store.replace(name, members, datetime.now(UTC), {"name": name})
+    rng = np.random.default_rng(23)
+    codes = np.unique(members // 10**7)
+    others = rng.choice(codes, count) * 10**7 + rng.integers(2_000_000, 10**7, count)
+    on_list = members[rng.integers(0, members.size, count)]
+    probes = np.where(rng.random(count) < 0.3, on_list, others).tolist()
+    results = {}
+    for label, each in (("", store), ("sorted_", sorted_store)):
+        each.warm()
+        p50, p99, hits = _time_calls(functools.partial(each.contains, name), probes)
+        results |= {f"{label}p50_us": p50, f"{label}p99_us": p99, f"{label}hits": hits}
+    if results["hits"] != results["sorted_hits"]:
+        msg = f"the two forms disagree: {results['hits']} and {results['sorted_hits']} hits"
+        raise RuntimeError(msg)
+    return results | {
+        "list": name,
+        "backend": infos[name].backend,
+        "count": count,
+        "size": int(members.size),
+    }
 
 
 def _probes(called: npt.NDArray[np.int64], count: int) -> npt.NDArray[np.int64]:
