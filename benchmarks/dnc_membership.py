@@ -49,6 +49,7 @@ def run(ctx: Context) -> list[Row]:
     np.save(probes, _probes(fact_numbers(data), ctx.micro_count))
     registry = str(data.path("registry_npy"))
     progress(f"membership: {ctx.micro_count:,} DncStore.contains calls per backend")
+    sorted_root = str(ctx.workdir / "sorted-store")
     bitmap = run_worker(
         ctx,
         "dnc_membership",
@@ -56,8 +57,8 @@ def run(ctx: Context) -> list[Row]:
         home=str(home.path),
         probes=str(probes),
         backend="bitmap",
+        sorted_root=sorted_root,
     )
-    sorted_root = str(ctx.workdir / "sorted-store")
     run_worker(ctx, "dnc_membership", "build_sorted_store", root=sorted_root, registry=registry)
     sorted_ = run_worker(
         ctx,
@@ -190,8 +191,14 @@ def measure_store(home: str, probes: str, backend: str, sorted_root: str = "") -
     from callwarden.storage.dnc_store import DncStore
 
     store = bootstrap().dnc
+    copy = ""
     if backend == "sorted":
         store = DncStore(Path(sorted_root), bitmap_threshold=2**62, dense_ratio=0)
+    elif store.lists()["national"].backend != "bitmap":
+        # Below about scale 0.01 the store keeps the registry as an array: time a bitmap of it.
+        bitmaps = DncStore(Path(sorted_root).with_name("bitmap-store"), bitmap_threshold=0)
+        _copy_list(store, bitmaps)
+        store, copy = bitmaps, " (a bitmap copy: at this scale the store keeps an array)"
     used = store.lists()["national"].backend
     if used != backend:
         msg = f"the national list uses the {used} backend, not {backend}"
@@ -199,8 +206,18 @@ def measure_store(home: str, probes: str, backend: str, sorted_root: str = "") -
     store.warm()  # as `callwarden serve` does at start-up: the list's pages mapped
     values = [int(v) for v in np.load(probes)]
     p50, p99, hits = _time_calls(functools.partial(store.contains, "national"), values)
-    note = f"backend {used}, {store.lists()['national'].count:,} numbers"
+    note = f"backend {used}, {store.lists()['national'].count:,} numbers{copy}"
     return {"p50_us": p50, "p99_us": p99, "count": len(values), "hits": hits, "note": note}
+
+
+def _copy_list(source: Any, target: Any) -> None:
+    """Put the source store's national list into the target store (when it differs in size)."""
+    from datetime import UTC, datetime
+
+    current = target.lists().get("national")
+    if current is None or current.count != source.lists()["national"].count:
+        numbers = source.numbers("national")
+        target.replace("national", numbers, datetime.now(UTC), {"name": "copy"})
 
 
 def build_sorted_store(root: str, registry: str) -> dict[str, Any]:
