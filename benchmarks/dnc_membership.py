@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -133,8 +134,6 @@ def _state_row(ctx: Context, home: Path) -> Row:
 def measure_state_list(home: str, count: int, root: str) -> dict[str, Any]:
     """``DncStore.contains`` on the home's largest state list, and on it as a sorted array."""
     os.environ["CALLWARDEN_HOME"] = home
-    from datetime import UTC, datetime
-
     from callwarden.bootstrap import bootstrap
     from callwarden.storage.dnc_store import DncStore
 
@@ -146,9 +145,7 @@ def measure_state_list(home: str, count: int, root: str) -> dict[str, Any]:
     name = max(infos, key=lambda n: infos[n].count)
     members = store.numbers(name)
     sorted_store = DncStore(Path(root), dense_ratio=0)
-    current = sorted_store.lists().get(name)
-    if current is None or current.count != members.size:
-        sorted_store.replace(name, members, datetime.now(UTC), {"name": name})
+    _ensure_list(sorted_store, name, members.size, lambda: members)
     rng = np.random.default_rng(23)
     codes = np.unique(members // 10**7)
     others = rng.choice(codes, count) * 10**7 + rng.integers(2_000_000, 10**7, count)
@@ -197,7 +194,8 @@ def measure_store(home: str, probes: str, backend: str, sorted_root: str = "") -
     elif store.lists()["national"].backend != "bitmap":
         # Below about scale 0.01 the store keeps the registry as an array: time a bitmap of it.
         bitmaps = DncStore(Path(sorted_root).with_name("bitmap-store"), bitmap_threshold=0)
-        _copy_list(store, bitmaps)
+        size = store.lists()["national"].count
+        _ensure_list(bitmaps, "national", size, lambda: store.numbers("national"))
         store, copy = bitmaps, " (a bitmap copy: at this scale the store keeps an array)"
     used = store.lists()["national"].backend
     if used != backend:
@@ -210,28 +208,22 @@ def measure_store(home: str, probes: str, backend: str, sorted_root: str = "") -
     return {"p50_us": p50, "p99_us": p99, "count": len(values), "hits": hits, "note": note}
 
 
-def _copy_list(source: Any, target: Any) -> None:
-    """Put the source store's national list into the target store (when it differs in size)."""
+def _ensure_list(store: Any, name: str, size: int, numbers: Callable[[], Any]) -> None:
+    """Store ``numbers()`` as list ``name`` unless the store holds it at that size already."""
     from datetime import UTC, datetime
 
-    current = target.lists().get("national")
-    if current is None or current.count != source.lists()["national"].count:
-        numbers = source.numbers("national")
-        target.replace("national", numbers, datetime.now(UTC), {"name": "copy"})
+    current = store.lists().get(name)
+    if current is None or current.count != size:
+        store.replace(name, np.asarray(numbers()), datetime.now(UTC), {"name": name})
 
 
 def build_sorted_store(root: str, registry: str) -> dict[str, Any]:
     """A store keeping the registry as a sorted array (built when missing or of another size)."""
-    from datetime import UTC, datetime
-
     from callwarden.storage.dnc_store import DncStore
 
     store = DncStore(Path(root), bitmap_threshold=2**62, dense_ratio=0)
     numbers = np.load(registry, mmap_mode="r")
-    current = store.lists().get("national")
-    if current is None or current.count != numbers.size:
-        source = {"name": Path(registry).name}
-        store.replace("national", np.asarray(numbers), datetime.now(UTC), source)
+    _ensure_list(store, "national", numbers.size, lambda: numbers)
     return {"count": int(numbers.size)}
 
 

@@ -443,8 +443,10 @@ class DncStore:
     def _swap(self, snap: _Snapshot) -> None:
         """Make ``snap`` current; a warm store maps its new versions on a background thread."""
         old, self._snap = self._snap, snap
+        if not self._warm:
+            return
         fresh = [v for name, v in snap.views.items() if old.views.get(name) is not v]
-        if self._warm and fresh:
+        if fresh:
             threading.Thread(
                 target=lambda: [view.populate() for view in fresh], name="dnc-warm", daemon=True
             ).start()
