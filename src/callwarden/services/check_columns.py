@@ -12,10 +12,16 @@ abandonment rule applies (the memo names the campaign only then).
 One attempt of each group is prepared as ``CheckService`` prepares it (and remembered for later
 batches of the same minute); the group's decision is the memo's decision for it, with the facts
 that every attempt of the group shares (list refresh times, emergencies, the campaign's
-abandonment rate, the seller's exemptions). Attempts are decided on their own, exactly as
-``CheckService.check`` decides them, when the group cannot answer for them:
+abandonment rate, the seller's exemptions). A number holding stored facts its decision can
+depend on shares the decision of its group's attempts whose facts key alike
+(``memo.own_facts``: consents of lasting kinds given before the minute and never revoked count
+as their kinds; a call history no cap could count to its limit counts as none). Attempts are
+decided on their own, exactly as ``CheckService.check`` decides them, when the group cannot
+answer for them:
 
-- the number holds stored facts its decision can depend on (consents, call history);
+- the number holds stored facts that do not key (a consent given within the minute, revoked,
+  or an established business relationship, which lapses; a disconnection; a history that
+  reaches a cap or a quiet period);
 - the memo keeps no key for the group (a list goes stale, or an emergency starts or ends,
   within the minute);
 - the attempt gives an address, or a UTC offset that is not a whole number of minutes;
@@ -30,7 +36,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import overload
@@ -43,12 +49,14 @@ from callwarden.core.decision import Decision
 from callwarden.core.gate import bulk
 from callwarden.core.gate.context import Facts
 from callwarden.core.gate.gate import Prepared
-from callwarden.core.gate.memo import Interner
+from callwarden.core.gate.memo import NO_FACTS, Interner, own_facts
 from callwarden.core.gate.needs import FactNeeds
 from callwarden.core.types import (
     Address,
     Attempt,
     Channel,
+    Consent,
+    ConsentKind,
     EmergencyDeclaration,
     LineType,
     Method,
@@ -305,10 +313,11 @@ class _Run:
         item, needs = group.item, group.needs
         self.reads = self.reads or item.reads_db
         if item.reads_db and (needs.consents or needs.history or needs.emergencies):
-            at = self.columns.at
-            since = min(at[r] for r in group.rows) - self.service.lookback
-            numbers = self.numbers[group.rows].tolist()
-            self.wants.add_many(numbers, item.attempt.seller, since, needs)
+            # From the start of the group's minute: no later than any of its attempts wants.
+            since = group.minute - self.service.lookback
+            numbers = self.number_list
+            wanted = [numbers[r] for r in group.rows]
+            self.wants.add_many(wanted, item.attempt.seller, since, needs)
 
     def prepare_alone(self, row: int) -> None:
         """Prepare a row that decides alone, and read the stored facts it needs."""
@@ -366,16 +375,56 @@ class _Run:
             or (history and latest.get(numbers[r], _NEVER) >= at[r] - lookback)
         ]
         if holders:
-            self._alone(group, holders)
+            self._holders(group, holders)
             held = set(holders)
             rows = [r for r in rows if r not in held]
         if rows:
             self.share(decision, rows)
 
-    def _group_decision(self, group: _Group) -> tuple[Decision, bool]:
-        """The decision of the group's attempts that hold no stored facts, and if it is shared.
+    def _holders(self, group: _Group, rows: Sequence[int]) -> None:
+        """Rows of ``group`` whose numbers hold stored facts its decision can depend on.
 
-        Remembered across batches under the group's key and everything else the decision
+        Facts that reduce to a key (``memo.own_facts``: settled consents, a history no cap can
+        count to its limit) share one decision per key; the others decide alone.
+        """
+        stored = self.stored
+        assert stored is not None  # noqa: S101 - holders are found in the stored facts
+        ctx, needs = group.prepared.ctx, group.needs
+        seller = group.item.attempt.seller
+        minute = group.minute
+        at, numbers, lookback = self.columns.at, self.number_list, self.service.lookback
+        by_kind: dict[frozenset[ConsentKind], list[int]] = {}
+        alone: list[int] = []
+        for r in rows:
+            number = numbers[r]
+            consents = stored.consents(number, seller) if needs.consents else ()
+            facts = Facts(
+                consents=consents,
+                history=stored.history(number, seller, at[r] - lookback) if needs.history else (),
+                reassigned_at=stored.reassigned(number) if consents else None,
+            )
+            kinds = own_facts(ctx, facts, minute)
+            if kinds is None:
+                alone.append(r)
+            else:
+                by_kind.setdefault(kinds, []).append(r)
+        for kinds, same in by_kind.items():
+            decision, shared = self._group_decision(group, kinds)
+            if shared:
+                self.share(decision, same)
+            else:
+                alone.extend(same)
+        if alone:
+            self._alone(group, alone)
+
+    def _group_decision(
+        self, group: _Group, kinds: frozenset[ConsentKind] = NO_FACTS
+    ) -> tuple[Decision, bool]:
+        """The decision of the group's attempts whose own facts key as ``kinds``, and if shared.
+
+        ``kinds`` is ``memo.own_facts`` of their stored facts: the kinds of their settled
+        consents (none: they hold no stored facts that can change the decision). Remembered
+        across batches under the group's key, ``kinds`` and everything else the decision
         reads: the lists' refresh times, the emergency declarations and the seller's list
         exemptions where the group needs them, and the campaign's abandonment statistics for
         a predictive dialer (its campaign is then part of the key when a rule applies).
@@ -395,12 +444,20 @@ class _Run:
                 self._exemptions_env(attempt.seller) if needs.exemptions else -1,
                 abandonment,
             )
-        key = (group.key, env)
+        key = (group.key, env, kinds)
         found = self.decided.get(key)
         if found is not None:
             return found
-        # Not the prepared attempt's own stored facts: those of its attempts that hold none.
+        # Not the prepared attempt's own stored facts: those that key as ``kinds`` (consents of
+        # those kinds given long ago), which decide as every attempt's facts of that key do.
         facts, policy = svc.facts_for(self.work, self.stored, item, self.refreshed, own=False)
+        if kinds:
+            assert item.number is not None  # noqa: S101 - a group's attempt has a number
+            consents = tuple(
+                Consent(phone=item.number, seller=item.attempt.seller, kind=kind, at=_EPOCH)
+                for kind in sorted(kinds, key=list(ConsentKind).index)
+            )
+            facts = replace(facts, consents=consents)
         found = svc.memo.decide_keyed(group.prepared, facts, policy, again=True)
         if len(self.decided) >= ColumnarCheck.LIMIT:
             self.decided.clear()
@@ -460,6 +517,13 @@ class _Group:
     key: tuple[object, ...]
     item: PreparedAttempt
     rows: list[int]
+
+    @property
+    def minute(self) -> datetime:
+        """The start of the UTC minute of the group's attempts."""
+        minutes = self.key[_MINUTE_AT]
+        assert isinstance(minutes, int)  # noqa: S101 - _group_rows puts it there
+        return _EPOCH + minutes * _MINUTE
 
     @property
     def prepared(self) -> Prepared:

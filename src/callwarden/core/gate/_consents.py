@@ -45,6 +45,35 @@ def _describe(kinds: frozenset[ConsentKind]) -> str:
 _ORDER = {kind: i for i, kind in enumerate(ConsentKind)}
 
 
+#: Kinds of consent that, once given, count until revoked (an EBR also lapses).
+LASTING_KINDS = frozenset({ConsentKind.WRITTEN, ConsentKind.EXPRESS})
+
+
+def settled_kinds(
+    consents: Iterable[Consent], seller: str, by: datetime, reassigned_at: datetime | None
+) -> frozenset[ConsentKind] | None:
+    """The kinds of the seller's consents, when nothing about them can change after ``by``.
+
+    That is when each was given by ``by``, is of a lasting kind (written or express: an
+    established business relationship lapses), has no revocation, and the number was never
+    disconnected. Every check then reads them, at ``by`` and at every later instant, as
+    consents of these kinds given long ago: two attempts whose settled kinds are equal get the
+    same decision. None when a consent is not settled; consents to other sellers are ignored,
+    as every check ignores them.
+    """
+    if reassigned_at is not None:
+        return None
+    at = utc(by)
+    kinds: set[ConsentKind] = set()
+    for c in consents:
+        if c.seller != seller:
+            continue
+        if c.kind not in LASTING_KINDS or c.revoked_at is not None or utc(c.at) > at:
+            return None
+        kinds.add(c.kind)
+    return frozenset(kinds)
+
+
 def given(ctx: CheckContext, instant: datetime) -> list[Consent]:
     """Consents to the attempt's seller given by ``instant`` and not voided by reassignment."""
     at = utc(instant)

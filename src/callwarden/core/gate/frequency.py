@@ -17,10 +17,10 @@ from datetime import date, datetime, timedelta
 
 from callwarden.core.decision import Reason, ReasonCode
 from callwarden.core.gate import _rows
-from callwarden.core.gate.check import HORIZON, reason, zone
+from callwarden.core.gate.check import HORIZON, RuleSetMemo, reason, zone
 from callwarden.core.gate.context import CheckContext
-from callwarden.core.rules.model import FrequencyCapRule
-from callwarden.core.types import Outcome
+from callwarden.core.rules.model import FEDERAL, FrequencyCapRule
+from callwarden.core.types import Channel, LineType, Method, Outcome, PastAttempt, Purpose
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,3 +149,67 @@ def _quiet(rule: FrequencyCapRule, tz: str, at: datetime, talks: list[datetime])
 
 def _local_date(instant: datetime, tz: str) -> date:
     return instant.astimezone(zone(tz)).date()
+
+
+def history_is_inert(ctx: CheckContext, history: tuple[PastAttempt, ...]) -> bool:
+    """Whether no cap that may apply to the attempt could ever be reached with ``history``.
+
+    Then the frequency check allows at every instant, and the attempt's decision is that of
+    an attempt with no history. Counted generously, so a true answer is always safe: every
+    row of the attempt's jurisdictions whose scope covers it, on any day; every call of the
+    history a row could count (whatever its campaign, instant or window); and no
+    conversation at all where a row keeps quiet days after one.
+    """
+    if not history:
+        return True
+    for purposes, channels, most, quiet in _caps_for(ctx):
+        counted = 0
+        for past in history:
+            if (
+                past.outcome is Outcome.FAILED
+                or past.channel not in channels
+                or past.purpose not in purposes
+            ):
+                continue
+            if quiet and past.outcome is Outcome.CONVERSATION:
+                return False
+            counted += 1
+        if counted >= most:
+            return False
+    return True
+
+
+_Cap = tuple[frozenset[Purpose], frozenset[Channel], int, bool]
+_CapsKey = tuple[frozenset[str], Purpose, Channel, Method, LineType]
+
+
+def _caps_for(ctx: CheckContext) -> tuple[_Cap, ...]:
+    """What ``history_is_inert`` reads of the caps that may apply to the attempt, any day."""
+    a = ctx.attempt
+    states = ctx.states
+    key: _CapsKey = (states, a.purpose, a.channel, a.method, a.line_type)
+    memo = _CAPS.of(ctx.rules)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _caps(ctx.rules.frequency_caps, key)
+    return found
+
+
+def _caps(rows: tuple[FrequencyCapRule, ...], key: _CapsKey) -> tuple[_Cap, ...]:
+    states, purpose, channel, method, line_type = key
+    jurisdictions = {FEDERAL, *(f"US-{s}" for s in states)}
+    return tuple(
+        (
+            frozenset(rule.scope.purposes),
+            frozenset(rule.counted_channels),
+            rule.max_attempts,
+            rule.quiet_days_after_conversation is not None,
+        )
+        for rule in rows
+        if rule.meta.jurisdiction in jurisdictions
+        and rule.scope.covers(purpose, channel, method, line_type)
+    )
+
+
+#: Per rule set: the caps ``history_is_inert`` reads, by jurisdictions and kind of attempt.
+_CAPS: RuleSetMemo[_CapsKey, tuple[_Cap, ...]] = RuleSetMemo()

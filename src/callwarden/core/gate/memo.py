@@ -4,8 +4,11 @@ A decision depends on the number only through its candidate jurisdictions and th
 on, and on the instant only at whole minutes of UTC: calling windows open and close on the
 minute, days begin at local midnight (every US zone is a whole number of hours from UTC), and
 rules take effect on local days. Stored facts carry instants of their own (consents and their
-revocations, past calls, a disconnection), so attempts with any of those are always decided
-afresh; emergencies and campaign statistics are part of the key, so an emergency that starts
+revocations, past calls, a disconnection), so attempts with those are decided afresh, except
+where the instants cannot matter: consents of lasting kinds given before the minute, never
+revoked, to a number never disconnected count as their kinds alone, and a call history no
+frequency cap could count to its limit counts as none (``own_facts``).
+Emergencies and campaign statistics are part of the key, so an emergency that starts
 within a minute gives the attempts before and after it different keys. The one instant left is
 a list's refresh time: a list goes stale, and a stale list's message counts whole days, at its
 refresh time plus a whole number of days; a minute containing such an instant is never reused,
@@ -14,8 +17,8 @@ nor one within which a declared emergency starts or ends.
 So two attempts of the same kind (purpose, channel, method, line type, seller, campaign where a
 rule names it, address, and the instant's time zone, in which ``next_allowed_at`` is written)
 to numbers with the same candidates and list hits, in the same minute, with the same stored
-facts and seller policy, get the same decision but for the attempt id and the number. A test
-holds reused decisions to fresh ones over randomized attempts, instants and facts.
+facts (as above) and seller policy, get the same decision but for the attempt id and the
+number. Tests hold reused decisions to fresh ones over randomized attempts, instants and facts.
 """
 
 from __future__ import annotations
@@ -27,15 +30,20 @@ from zoneinfo import ZoneInfo
 
 from callwarden.core.decision import Decision
 from callwarden.core.gate import _rows
-from callwarden.core.gate.context import Facts, SellerPolicy
+from callwarden.core.gate._consents import settled_kinds
+from callwarden.core.gate.context import CheckContext, Facts, SellerPolicy
+from callwarden.core.gate.frequency import history_is_inert
 from callwarden.core.gate.gate import Gate, Prepared, relevant_hits
 from callwarden.core.gate.numbering import e164
 from callwarden.core.rules.model import AbandonmentRule
+from callwarden.core.types import ConsentKind
 
 #: Each list's refresh time in UTC, by list name.
 _Refreshed = tuple[tuple[str, datetime], ...]
 _DAY = timedelta(days=1)
 _MINUTE = timedelta(minutes=1)
+#: ``own_facts`` of a number that holds none.
+NO_FACTS: frozenset[ConsentKind] = frozenset()
 
 
 class Interner:
@@ -117,9 +125,10 @@ class DecisionMemo:
     def _key(
         self, prepared: Prepared, facts: Facts, policy: SellerPolicy, *, again: bool = False
     ) -> tuple[object, ...] | None:
-        if facts.consents or facts.history or facts.reassigned_at is not None:
-            return None
         static, minute = self._attempt_key(prepared, again=again)
+        own = own_facts(prepared.ctx, facts, minute)
+        if own is None:
+            return None
         refreshed = self._refreshed_key(facts.list_refreshed)
         if not self._minute_is_safe(refreshed, minute):
             return None
@@ -138,6 +147,7 @@ class DecisionMemo:
             refreshed,
             policy.litigator_blocks,
             tuple(sorted(exempt.items())) if exempt else (),
+            own,
         )
 
     def names_campaign(self, prepared: Prepared) -> bool:
@@ -208,3 +218,18 @@ class DecisionMemo:
                 self._safe.clear()
             self._safe[(refreshed, minute)] = found
         return found
+
+
+def own_facts(ctx: CheckContext, facts: Facts, minute: datetime) -> frozenset[ConsentKind] | None:
+    """The number's own stored facts as part of a key, or None when they must be decided afresh.
+
+    ``minute`` is the start of the attempt's UTC minute. Consents settled by then count as their
+    kinds (``settled_kinds``); a history that no cap could count to its limit
+    (``history_is_inert``) counts as none. Any other consent, history or disconnection is the
+    attempt's own.
+    """
+    if not facts.consents and not facts.history and facts.reassigned_at is None:
+        return NO_FACTS
+    if not history_is_inert(ctx, facts.history):
+        return None
+    return settled_kinds(facts.consents, ctx.attempt.seller, minute, facts.reassigned_at)

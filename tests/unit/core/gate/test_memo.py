@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from callwarden.core.gate._consents import add_months
 from callwarden.core.gate.checks import default_checks
 from callwarden.core.gate.context import AbandonStats, Facts, SellerPolicy
 from callwarden.core.gate.gate import Gate
@@ -27,6 +28,8 @@ from callwarden.core.types import (
     EmergencyDeclaration,
     LineType,
     Method,
+    Outcome,
+    PastAttempt,
     Purpose,
 )
 
@@ -197,3 +200,103 @@ def test_a_minute_in_which_an_emergency_starts_is_decided_afresh(gate: Gate, sec
         codes.add(got.codes)
     assert len(codes) == 2  # both sides of the start were seen
     assert len(memo._decisions) == 1
+
+
+def _consents(number: int, attempt: Attempt, variant: int) -> tuple[Consent, ...]:
+    """Consents that settle (lasting, given before the minute, never revoked) or do not."""
+    seller, at = attempt.seller, attempt.at
+    minute = at.replace(second=0, microsecond=0)
+
+    def given(kind: ConsentKind, when: datetime, **more: object) -> Consent:
+        return Consent(phone=number, seller=seller, kind=kind, at=when, **more)  # type: ignore[arg-type]
+
+    long_ago = BASE - timedelta(days=40 + variant)  # a different instant for every variant
+    return [
+        (),
+        (given(ConsentKind.WRITTEN, long_ago),),
+        (given(ConsentKind.EXPRESS, long_ago), given(ConsentKind.WRITTEN, long_ago)),
+        (given(ConsentKind.EXPRESS, minute),),  # at the minute's first instant: settled
+        (given(ConsentKind.WRITTEN, minute + timedelta(microseconds=1)),),  # within it
+        (given(ConsentKind.WRITTEN, at + timedelta(hours=2)),),  # given later
+        # an established business relationship that ends 30 s into the minute
+        (given(ConsentKind.EBR_PURCHASE, add_months(minute + timedelta(seconds=30), -18)),),
+        (given(ConsentKind.EBR_INQUIRY, BASE - timedelta(days=20)),),
+        (given(ConsentKind.WRITTEN, long_ago, revoked_at=at + timedelta(minutes=30)),),
+        (given(ConsentKind.WRITTEN, long_ago, revoked_at=at - timedelta(days=1)),),
+        (replace(given(ConsentKind.WRITTEN, long_ago), seller="someone-else"),),
+    ][variant % 11]
+
+
+def _history(number: int, attempt: Attempt, variant: int) -> tuple[PastAttempt, ...]:
+    """Call histories that reach a cap (or a quiet period) and histories that never can."""
+    at = attempt.at
+
+    def call(hours: float, purpose: Purpose, outcome: Outcome, **more: object) -> PastAttempt:
+        fields: dict[str, object] = {
+            "phone": number, "at": at - timedelta(hours=hours), "seller": attempt.seller,
+            "campaign": attempt.campaign, "purpose": purpose, "channel": Channel.VOICE,
+            "method": Method.MANUAL, "outcome": outcome, **more,
+        }  # fmt: skip
+        return PastAttempt(**fields)  # type: ignore[arg-type]
+
+    tm, dc = Purpose.TELEMARKETING, Purpose.DEBT_COLLECTION
+    return [
+        (),
+        (call(3, tm, Outcome.NO_ANSWER),),  # reaches Maine's 1 in 8 hours
+        (call(30, tm, Outcome.BUSY), call(5, tm, Outcome.NO_ANSWER)),
+        tuple(call(h, tm, Outcome.NO_ANSWER) for h in (1, 2, 20)),  # 3 in 24 hours
+        tuple(call(h, tm, Outcome.FAILED) for h in (1, 2, 3, 4)),  # failed calls never count
+        (call(50, dc, Outcome.CONVERSATION),),  # Regulation F's quiet days
+        tuple(call(24 * d, dc, Outcome.NO_ANSWER) for d in range(1, 8)),  # 7 in 7 days
+        (call(2, dc, Outcome.ANSWERED_MACHINE), call(-1, tm, Outcome.NO_ANSWER)),  # one later
+        (call(1, Purpose.INFORMATIONAL, Outcome.CONVERSATION, channel=Channel.SMS),),
+    ][variant % 9]
+
+
+def test_decisions_reused_over_stored_facts_equal_fresh_ones(gate: Gate) -> None:
+    """Settled consents and histories no cap can count to its limit share decisions.
+
+    Every other kind of stored fact (a consent given within the minute or later, one that
+    lapses or is revoked, a disconnection, a history that reaches a cap or starts a quiet
+    period) is decided afresh; either way the answer is the gate's own. Attempts crowd into
+    a few kinds and minutes, so that many with different facts meet under one key.
+    """
+    memo = DecisionMemo(gate)
+    refreshed = _lists(gate, BASE - timedelta(days=3, seconds=17))
+    phones = ["2142345678", "3052345678", "2072345678", "4102345678"]  # TX, FL, ME, MD
+    kinds = [
+        (Purpose.TELEMARKETING, Method.AUTODIALER, Channel.VOICE),
+        (Purpose.TELEMARKETING, Method.MANUAL, Channel.VOICE),
+        (Purpose.DEBT_COLLECTION, Method.MANUAL, Channel.VOICE),
+        (Purpose.INFORMATIONAL, Method.PRERECORDED, Channel.SMS),
+    ]
+    minutes = [BASE + timedelta(hours=5), BASE + timedelta(hours=9, minutes=59)]  # day, edge
+    rng = np.random.default_rng(23)
+    hits = [frozenset(), frozenset({"national"})]
+    shared = 0
+    count = 3000
+    for i in range(count):
+        purpose, method, channel = kinds[int(rng.integers(0, len(kinds)))]
+        at = minutes[int(rng.integers(0, 2))] + timedelta(seconds=int(rng.integers(0, 60)))
+        attempt = Attempt(
+            id=f"f{i}", phone=phones[int(rng.integers(0, len(phones)))], at=at, seller="acme",
+            campaign="spring", purpose=purpose, method=method, channel=channel,
+            line_type=LineType.WIRELESS,
+        )  # fmt: skip
+        number = gate.national(attempt.phone)
+        assert number is not None
+        consents = _consents(number, attempt, int(rng.integers(0, 11)))
+        disconnected = None
+        if consents and i % 13 == 0:
+            disconnected = BASE - timedelta(days=int(rng.integers(-2, 60)))
+        facts = Facts(
+            dnc_hits=hits[int(rng.integers(0, 2))],
+            list_refreshed=refreshed,
+            consents=consents,
+            history=_history(number, attempt, int(rng.integers(0, 9))),
+            reassigned_at=disconnected,
+        )
+        got, reused = memo.decide_keyed(gate.prepare(attempt, number, facts.dnc_hits), facts)
+        assert got == gate.decide(attempt, facts), (attempt, facts)
+        shared += reused and bool(facts.consents or facts.history)
+    assert shared > count // 4  # most holders of settled facts shared a key
