@@ -190,6 +190,11 @@ class Sink:
         if self.accepted - self.rows >= ROW_GROUP_ROWS:
             self._flush()
 
+    def flush(self) -> None:
+        """Write the pending batches now, as a row group of their own (Parquet)."""
+        if self.fmt is FileFormat.PARQUET:
+            self._flush()
+
     def _flush(self) -> None:
         if self._pending:
             table = pa.Table.from_batches(self._pending)
@@ -317,11 +322,11 @@ def scrub_file(
         def numbers_of(batch: pa.RecordBatch) -> Any:
             return phone_numbers(batch.column(column), column)
 
-        with _read_ahead(source.batches(), numbers_of) as batches:
+        with _read_ahead(source.batches(), numbers_of) as reader:
             scrubber = service() if callable(service) else service
             job = scrubber.start(options, column)
             sink = Sink(target_path, fmt_out, output_schema(source.schema))
-            _scrub_into(batches, sink, source.total_rows, progress, lambda read: job.scrub(*read))
+            _scrub_into(reader, sink, source.total_rows, progress, lambda read: job.scrub(*read))
     return ScrubReport(
         output=target_path, phone_column=column, at=job.at.isoformat(), tally=job.tally
     )
@@ -341,24 +346,24 @@ def run_batches(
     most of a batch's time), and another thread writes behind, in input order.
     """
     step = scrub or job.scrub
-    with _read_ahead(source.batches()) as batches:
-        _scrub_into(batches, sink, source.total_rows, progress, lambda read: step(read[0]))
+    with _read_ahead(source.batches()) as reader:
+        _scrub_into(reader, sink, source.total_rows, progress, lambda read: step(read[0]))
 
 
 def _scrub_into(
-    batches: Iterator[_Read],
+    reader: _Reader,
     sink: Sink,
     total: int | None,
     progress: Progress | None,
     step: Callable[[_Read], pa.RecordBatch],
 ) -> None:
     """``run_batches`` over batches already being read; the sink is committed at the end."""
-    writer = _Writer(sink, progress, total)
+    writer = _Writer(sink, progress, total, reader.exhausted)
     try:
         with ThreadPoolExecutor(SCRUB_THREADS, thread_name_prefix="scrub-worker") as pool:
             scrubbing: collections.deque[Future[pa.RecordBatch]] = collections.deque()
             try:
-                for batch in batches:
+                for batch in reader:
                     scrubbing.append(pool.submit(step, batch))
                     if len(scrubbing) > SCRUB_THREADS:
                         writer.put(scrubbing.popleft().result())
@@ -380,12 +385,25 @@ def _scrub_into(
 
 
 class _Writer:
-    """Writes batches on a background thread, one batch behind the scrub."""
+    """Writes batches on a background thread, one batch behind the scrub.
 
-    def __init__(self, sink: Sink, progress: Progress | None, total: int | None) -> None:
+    Once every batch of the input has been handed to the scrub (``exhausted``), the writer
+    writes what is pending whenever it has nothing else to do: the last row group, written
+    after the last batch is scrubbed and overlapped by nothing, then holds only the rows
+    scrubbed while the writer was busy, not up to ``ROW_GROUP_ROWS``.
+    """
+
+    def __init__(
+        self,
+        sink: Sink,
+        progress: Progress | None,
+        total: int | None,
+        exhausted: Callable[[], bool] | None = None,
+    ) -> None:
         self._sink = sink
         self._progress = progress
         self._total = total
+        self._exhausted = exhausted
         self._queue: queue.Queue[pa.RecordBatch | None] = queue.Queue(maxsize=_DEPTH)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="scrub-writer", daemon=True)
@@ -399,6 +417,8 @@ class _Writer:
                 self._sink.write(batch)
                 if self._progress is not None:
                     self._progress(self._sink.accepted, self._total)
+                if self._queue.empty() and self._exhausted is not None and self._exhausted():
+                    self._sink.flush()
             except BaseException as exc:  # noqa: BLE001 - re-raised on the scrub's thread
                 self._error = exc
 
@@ -431,7 +451,7 @@ _Read = tuple[pa.RecordBatch, Any]
 @contextlib.contextmanager
 def _read_ahead(
     batches: Iterator[pa.RecordBatch], prepare: Callable[[pa.RecordBatch], Any] | None = None
-) -> Iterator[Iterator[_Read]]:
+) -> Iterator[_Reader]:
     """Read the next batches on a background thread while the current one is scrubbed.
 
     ``prepare`` runs on that thread too, on each batch as it is read. The thread stays at
@@ -441,7 +461,7 @@ def _read_ahead(
     """
     reader = _Reader(batches, prepare)
     try:
-        yield reader.drain()
+        yield reader
     finally:
         reader.stop()
 
@@ -458,6 +478,8 @@ class _Reader:
         self._waiting: collections.deque[tuple[object, int]] = collections.deque()
         self._held = 0  # bytes of the batches waiting
         self._stopped = False
+        self._ended = threading.Event()  # set once the last batch has been read
+        self._finished = False  # the end was handed out
         self._thread = threading.Thread(target=self._read, name="scrub-reader", daemon=True)
         self._thread.start()
 
@@ -468,6 +490,7 @@ class _Reader:
                 size = batch.nbytes + getattr(prepared, "nbytes", 0)
                 if not self._offer((batch, prepared), size):
                     return
+            self._ended.set()
             self._offer(_END, 0)
         except BaseException as exc:  # noqa: BLE001 - re-raised on the scrub's thread
             self._offer(exc, 0)
@@ -486,20 +509,30 @@ class _Reader:
     def _room(self) -> bool:
         return len(self._waiting) < _READ_AHEAD or self._held < _READ_AHEAD_BYTES
 
-    def drain(self) -> Iterator[_Read]:
+    def exhausted(self) -> bool:
+        """Whether every batch of the input has been read and handed out."""
+        return self._ended.is_set() and len(self._waiting) <= 1  # at most the end is left
+
+    def __iter__(self) -> _Reader:
         """The batches in order, each with what ``prepare`` made of it."""
-        while True:
-            with self._ready:
-                while not self._waiting:
-                    self._ready.wait()
-                item, size = self._waiting.popleft()
-                self._held -= size
-                self._ready.notify_all()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item  # type: ignore[misc]
+        return self
+
+    def __next__(self) -> _Read:
+        """The next batch read (waiting for it), or its reading error."""
+        if self._finished:
+            raise StopIteration
+        with self._ready:
+            while not self._waiting:
+                self._ready.wait()
+            item, size = self._waiting.popleft()
+            self._held -= size
+            self._ready.notify_all()
+        if item is _END:
+            self._finished = True
+            raise StopIteration
+        if isinstance(item, BaseException):
+            raise item
+        return item  # type: ignore[return-value]
 
     def stop(self) -> None:
         """Stop reading, drop what waits and wait for the thread."""

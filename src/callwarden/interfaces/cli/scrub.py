@@ -10,15 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from callwarden.bootstrap import bootstrap
 from callwarden.core.types import Channel, LineType, Method, Purpose
 from callwarden.interfaces.instants import parse_instant
 
 if TYPE_CHECKING:
     from callwarden.interfaces.batch import pipeline
+    from callwarden.services.scrub import ScrubService
 
 
 def scrub(  # every option is keyword-only: Typer passes them by name
@@ -70,17 +68,17 @@ def scrub(  # every option is keyword-only: Typer passes them by name
         campaign=campaign,
         line_type=line_type,
     )
-    app = bootstrap()
     with _progress() as progress:
         if use_ray:
+            from callwarden.bootstrap import bootstrap  # noqa: PLC0415
             from callwarden.interfaces.batch import ray_runner  # noqa: PLC0415 - optional extra
 
             report = ray_runner.scrub_file(
-                app, options, input_path, output_path, phone_column=phone_column
+                bootstrap(), options, input_path, output_path, phone_column=phone_column
             )
         else:
             report = pipeline.scrub_file(
-                lambda: app.scrubber,  # built while the file is being read
+                _scrubber,  # built while the file is being read
                 options,
                 input_path,
                 output_path,
@@ -103,12 +101,31 @@ def _summary(report: pipeline.ScrubReport) -> str:
     return line + (f"\n  reasons: {codes}" if codes else "")
 
 
+def _scrubber() -> ScrubService:
+    """The scrub service, configuration, logging and rule set loaded (``bootstrap``).
+
+    Imported and built only once the input file is being read: the reader's first batches
+    do not wait for the configuration's, the database's and the rules' modules.
+    """
+    from callwarden.bootstrap import bootstrap  # noqa: PLC0415
+
+    return bootstrap().scrubber
+
+
 @contextmanager
 def _progress() -> Iterator[pipeline.Progress | None]:
     """A Rich progress bar on a terminal (rows done / total when known); nothing otherwise."""
     if not sys.stderr.isatty():
         yield None
         return
+    from rich.console import Console  # noqa: PLC0415 - only on a terminal
+    from rich.progress import (  # noqa: PLC0415
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeElapsedColumn,
+    )
+
     bar = Progress(
         "[progress.description]{task.description}",
         BarColumn(),
