@@ -124,14 +124,31 @@ def test_the_batch_size_comes_from_settings(client: TestClient, dialer: dict[str
         assert details[0]["loc"] == ["body", "attempts"]
 
 
-def test_the_check_routes_are_served_first_and_still_documented(
-    api: FastAPI, client: TestClient
+def test_the_check_routes_skip_the_middleware_stack_and_are_still_documented(
+    api: FastAPI, client: TestClient, dialer: dict[str, str]
 ) -> None:
-    """Plain routes for the dialer's hot path come first; the FastAPI routes feed the schema."""
-    from starlette.routing import Route
+    """POSTs to the check routes take the lane; other methods and routes FastAPI's way."""
+    client.get("/healthz")  # the stack is built on the first request
+    stack = api.middleware_stack
+    assert stack is not None
+    seen: list[str] = []
 
-    first = [(r.path, type(r)) for r in api.router.routes[:2]]
-    assert first == [("/v1/check", Route), ("/v1/check/batch", Route)]
+    async def spy(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(f"{scope.get('method')} {scope.get('path')}")
+        await stack(scope, receive, send)
+
+    api.middleware_stack = spy
+    try:
+        assert client.post("/v1/check", json=ALLOWED, headers=dialer).status_code == 200
+        batch = client.post("/v1/check/batch", json={"attempts": [ALLOWED]}, headers=dialer)
+        assert batch.status_code == 200
+        assert seen == []
+        wrong = client.get("/v1/check", headers=dialer)
+        assert wrong.status_code == 405
+        assert_envelope(wrong.json(), "METHOD_NOT_ALLOWED")
+        assert seen == ["GET /v1/check"]
+    finally:
+        api.middleware_stack = stack
     paths = client.get("/openapi.json").json()["paths"]
     assert "post" in paths["/v1/check"] and "post" in paths["/v1/check/batch"]
 

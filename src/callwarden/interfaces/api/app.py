@@ -20,6 +20,7 @@ from callwarden.bootstrap import App, bootstrap, settle_heap
 from callwarden.config import Settings
 from callwarden.interfaces.api.access_log import AccessLogMiddleware
 from callwarden.interfaces.api.errors import install_error_handlers
+from callwarden.interfaces.api.lane import LaneApp
 from callwarden.interfaces.api.limits import BodyLimitMiddleware
 from callwarden.interfaces.api.routes import (
     check,
@@ -47,7 +48,7 @@ Every route but `/healthz` and `/readyz` needs an API key (`callwarden apikey cr
 def create_app(settings: Settings | None = None, app: App | None = None) -> FastAPI:
     """Build the API around a composed application."""
     composed = app or bootstrap(settings)
-    api = FastAPI(title="callwarden", version="0.1.0", description=DESCRIPTION, lifespan=_warm_up)
+    api = LaneApp(title="callwarden", version="0.1.0", description=DESCRIPTION, lifespan=_warm_up)
     composed.engine  # noqa: B018 - migrate the database before serving
     api.state.cw = composed
     install_error_handlers(api)
@@ -96,13 +97,15 @@ def _document_bodies(api: FastAPI, models: list[type[BaseModel]]) -> None:
     api.openapi = openapi  # type: ignore[method-assign]
 
 
-def _include_routers(api: FastAPI, settings: Settings) -> None:
+def _include_routers(api: LaneApp, settings: Settings) -> None:
     """Mount the health probes at the root and every resource router under ``/v1``."""
     api.include_router(health.router)
     inline = settings.db_url.startswith("sqlite")
     checks = check.make_router(settings.max_batch, inline_reads=inline)
     api.include_router(checks, prefix="/v1")
-    api.router.routes[0:0] = check.direct_routes(checks, "/v1")  # the dialer's hot path first
+    # The dialer's hot path skips the middleware stack (``lane``); the routes above still
+    # document it and answer its other methods.
+    api.open_lanes(check.endpoints(checks, "/v1"), settings.max_body_bytes)
     api.include_router(rules.router, prefix="/v1")
     api.include_router(consents.router, prefix="/v1")
     api.include_router(history.router, prefix="/v1")

@@ -17,7 +17,6 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, ValidationError, create_model
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Route
 
 from callwarden.interfaces.api import batch_body
 from callwarden.interfaces.api.security import require
@@ -154,20 +153,18 @@ def make_router(max_batch: int, *, inline_reads: bool) -> APIRouter:
     return router
 
 
-def direct_routes(router: APIRouter, prefix: str) -> list[Route]:
-    """The router's routes as plain Starlette routes under ``prefix``, served ahead of it.
+def endpoints(router: APIRouter, prefix: str) -> dict[str, Any]:
+    """The router's POST endpoints by path under ``prefix`` (for ``LaneApp.open_lanes``).
 
-    The check routes take the request and nothing else, so FastAPI's per-request work for
-    them (solving an empty set of dependencies, matching through the included router) is
-    skipped by serving the same endpoints as plain routes, placed first in the application;
-    the FastAPI routes stay for ``/openapi.json``. Errors still reach the application's
-    handlers.
+    The check routes take the request and nothing else, so they can be served without
+    FastAPI's per-request work (solving an empty set of dependencies, matching through the
+    included router, its middleware stack).
     """
-    return [
-        Route(prefix + route.path, route.endpoint, methods=sorted(route.methods or ()))
+    return {
+        prefix + route.path: route.endpoint
         for route in router.routes
-        if isinstance(route, APIRoute)
-    ]
+        if isinstance(route, APIRoute) and "POST" in (route.methods or ())
+    }
 
 
 def body_models(max_batch: int) -> list[type[BaseModel]]:
