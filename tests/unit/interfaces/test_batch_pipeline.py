@@ -89,6 +89,34 @@ def test_parquet_columns_are_encoded_by_what_their_first_batch_holds(
     assert pq.read_table(target).column("phone").to_pylist() == phones
 
 
+def test_integer_columns_are_delta_encoded_and_read_back_unchanged(
+    service: ScrubService, tmp_path: Path
+) -> None:
+    """Sequential ids and 10-digit phone numbers as integers: delta-encoded, uncompressed."""
+    rng = np.random.default_rng(9)
+    phones = rng.integers(2_000_000_000, 9_999_999_999, size=5_000)
+    ids = np.arange(1, 5_001, dtype=np.int64)
+    source = tmp_path / "leads.parquet"
+    pq.write_table(
+        pa.table({"lead_id": ids, "phone": phones, "tier": ["gold", "tin"] * 2_500}), source
+    )
+    target = tmp_path / "out.parquet"
+    pipeline.scrub_file(service, OPTIONS, source, target)
+    columns = pq.ParquetFile(target).metadata.row_group(0).to_dict()["columns"]
+    by_name = {c["path_in_schema"]: c for c in columns}
+    for name in ("lead_id", "phone"):
+        assert "DELTA_BINARY_PACKED" in by_name[name]["encodings"], name
+        assert by_name[name]["compression"] == "UNCOMPRESSED"
+        assert by_name[name]["statistics"] is not None
+    assert "RLE_DICTIONARY" in by_name["tier"]["encodings"]
+    table = pq.read_table(target)
+    assert table.column("lead_id").to_pylist() == ids.tolist()
+    assert table.column("phone").to_pylist() == phones.tolist()
+    e164 = table.column("phone_e164").to_pylist()
+    assert all(e in (None, f"+1{n}") for e, n in zip(e164, phones.tolist(), strict=True))
+    assert sum(e is not None for e in e164) > 1_000  # the valid ones among random numbers
+
+
 def test_the_file_is_read_while_the_service_is_built(
     service: ScrubService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
