@@ -109,3 +109,31 @@ def test_driver_reads_match_the_repositories(stored: App) -> None:
 def test_a_naive_instant_is_refused(stored: App) -> None:
     with SqlFactReads(stored.engine)() as reads, pytest.raises(ValueError, match="naive"):
         reads.recent(PHONE, "acme", datetime(2026, 3, 1, 12, 0))
+
+
+def test_reads_on_a_sqlite_file_reuse_their_connections_and_see_later_writes(
+    stored: App,
+) -> None:
+    """Kept connections start a new snapshot per read; a failed read's connection is closed."""
+    source = SqlFactReads(stored.engine)
+    with source() as first:
+        assert len(first.consents(PHONE, "acme")) == 2
+        held = first._connection
+    with source() as second:
+        reused = second._connection is held
+    with stored.uow() as uow:  # written while the connection sits idle
+        uow.consents.add([Consent(phone=OTHER, seller="acme", kind=ConsentKind.WRITTEN, at=NOW)])
+        uow.commit()
+    with source() as third:
+        assert [c.phone for c in third.consents(OTHER, "acme")] == [OTHER]
+    if stored.engine.dialect.name != "sqlite":
+        assert not reused  # PostgreSQL keeps using the engine's pool
+        return
+    assert reused
+    with pytest.raises(ValueError, match="naive"), source() as failing:
+        broken = failing._connection
+        failing.recent(PHONE, "acme", datetime(2026, 3, 1, 12, 0))
+    with source() as after:
+        assert after._connection is not broken
+    source.close()
+    assert source._idle == []
