@@ -24,6 +24,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any, Protocol, TextIO
 
+import orjson
 import structlog
 from stdnum import luhn
 from structlog.typing import EventDict, Processor, WrappedLogger
@@ -91,9 +92,14 @@ def _mask_card(match: re.Match[str]) -> str:
 
 
 def _mask_value(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:  # most values: decided here without the isinstance chain
+        return mask_digits(value) if len(value) >= _PHONE_DIGITS[0] else value
+    if kind is bool or kind is float or value is None:
+        return value
     if isinstance(value, str):
         out: Any = mask_digits(value)
-    elif isinstance(value, bool | float) or value is None:
+    elif isinstance(value, bool | float):
         out = value
     elif isinstance(value, int):
         out = mask_digits(str(value)) if abs(value) >= _SMALLEST_PHONE else value
@@ -133,7 +139,7 @@ def configure_logging(settings: LogSettings, *, stream: TextIO | None = None) ->
     if _state.get("level") == level and _state.get("stream") is target:
         return
     structlog.configure(
-        processors=[*pre_render_processors(), structlog.processors.JSONRenderer()],
+        processors=[*pre_render_processors(), _json_renderer()],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.WriteLoggerFactory(file=target),
         # Not cached: a later configure_logging (a new stream or level) reaches every logger.
@@ -152,7 +158,7 @@ def _route_stdlib(level: int, target: TextIO) -> None:
         ],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.JSONRenderer(),
+            _json_renderer(),
         ],
     )
     handler = logging.StreamHandler(target)
@@ -171,6 +177,18 @@ def _route_stdlib(level: int, target: TextIO) -> None:
         server_log.propagate = True
         server_log.setLevel(level)
     logging.getLogger("uvicorn.access").disabled = True
+
+
+def _json_renderer() -> structlog.processors.JSONRenderer:
+    """Events as one compact JSON object per line, written by orjson.
+
+    Values JSON cannot hold are written as their ``repr``, as structlog's own renderer does.
+    """
+    return structlog.processors.JSONRenderer(serializer=_dumps)
+
+
+def _dumps(event: Any, **_: Any) -> str:
+    return orjson.dumps(event, default=repr, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def get_logger(name: str) -> Any:
