@@ -140,3 +140,83 @@ def test_columns_round_trip_through_attempts() -> None:
     again = AttemptColumns.of([columns.row(0), columns.row(1)])
     assert again == columns
     assert columns.row(1).at.utcoffset() == timedelta(0)
+
+
+def _pydantic_columns(body: bytes, max_batch: int) -> AttemptColumns | None:
+    """What ``read_columns`` gives by ``BATCH_FIELDS`` alone (the path before the plain one)."""
+    from pydantic import ValidationError
+
+    from callwarden.interfaces.api.batch_body import BATCH_FIELDS, columns_of
+
+    try:
+        fields = BATCH_FIELDS.validate_json(body)
+    except ValidationError:
+        return None
+    rows = fields["attempts"]
+    if not 1 <= len(rows) <= max_batch or fields.get("record", False):
+        return None
+    try:
+        return columns_of(rows)
+    except ValueError:
+        return None
+
+
+#: Values each field may take in the randomized bodies, good and bad.
+_VALUES: dict[str, list[Any]] = {
+    "id": ["a1", "", "x" * 200, "x" * 201, 7, None],
+    "phone": ["(214) 234-5678", "+1 305 234 5678", "", "9" * 40, "9" * 41, 2142345678, None],
+    "at": [
+        "2026-03-03T15:00:00+00:00",
+        "2026-03-03T15:00:00Z",
+        "2026-03-03T10:00:00.25-05:00",
+        "2026-02-30T15:00:00Z",
+        "2026-03-03T15:00:00",
+        "2026-03-03 15:00:00Z",
+        "２０２６-03-03T15:00:00Z",
+        1772550000,
+        None,
+    ],
+    "channel": ["voice", "sms", "fax", "VOICE", 1, None],
+    "purpose": ["telemarketing", "informational", "debt_collection", "healthcare", "spam"],
+    "method": ["manual", "autodialer", "predictive", "prerecorded", "pigeon", True],
+    "campaign": ["", "spring ☀", "c" * 200, "c" * 201, 3, None],
+    "seller": ["acme", "", "s" * 201, [], None],
+    "line_type": ["wireless", "landline", "unknown", "voip", "satellite"],
+    "address": [None, {}, {"state": "tx"}, {"zip": "75201"}, "TX"],
+    "extra": [1],
+}
+
+
+def test_the_plain_reader_agrees_with_the_validating_one_on_random_bodies() -> None:
+    """Whatever the plain reader takes, it reads as ``BATCH_FIELDS`` and ``columns_of`` do."""
+    import random
+
+    from callwarden.interfaces.api.batch_body import _plain_columns
+
+    rng = random.Random(41)
+    taken = 0
+    for _ in range(4_000):
+        attempts = []
+        for _ in range(rng.randint(1, 3)):
+            attempt = {name: rng.choice(values) for name, values in _VALUES.items()}
+            # Mostly well formed: a field is left out, or kept only now and then when odd.
+            for name in list(attempt):
+                if rng.random() < 0.2 or (name == "extra" and rng.random() < 0.9):
+                    del attempt[name]
+                elif rng.random() < 0.9:
+                    attempt[name] = _VALUES[name][0]
+            attempts.append(attempt)
+        shell: dict[str, Any] = {"attempts": attempts}
+        if rng.random() < 0.1:
+            shell["record"] = rng.choice([False, True, 0, "false", None])
+        body = orjson.dumps(shell)
+        plain = _plain_columns(body, max_batch=3)
+        if plain is None:
+            continue
+        taken += 1
+        expected = _pydantic_columns(body, max_batch=3)
+        assert expected is not None, body
+        assert [plain.row(i) for i in range(len(plain))] == [
+            expected.row(i) for i in range(len(expected))
+        ], body
+    assert taken > 400  # the plain reader took a good share of them
