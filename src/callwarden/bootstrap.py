@@ -80,9 +80,11 @@ class App:
     @cached_property
     def rules(self) -> RuleSet:
         """The rule set (shipped data plus configured overrides)."""
-        from callwarden.storage.rule_files import load_rule_set
+        from callwarden.storage.rule_cache import load_cached
 
-        return load_rule_set(self.settings.rules_dir, self.settings.rules_overrides)
+        return load_cached(
+            self.settings.rules_dir, self.settings.rules_overrides, self.settings.cache_dir
+        )
 
     @cached_property
     def plan(self) -> NumberingPlan:
