@@ -48,14 +48,17 @@ def load_cached(base: Path | None, overrides: Iterable[Path], cache_dir: Path | 
     """
     overrides = list(overrides)
     from_files = None
+    key = None
     if cache_dir is not None:
-        key = cache_key(base, overrides)
+        with contextlib.suppress(OSError):  # a file unreadable here: the full load will say
+            key = cache_key(base, overrides)
+    if cache_dir is not None and key is not None:
         path = cache_dir / f"{_PREFIX}{key}.json"
-        if path.is_file():
-            try:
+        try:
+            if path.is_file():
                 return decode(json.loads(path.read_bytes()))
-            except Exception:  # noqa: BLE001, S110 - an unreadable entry is only a miss
-                pass
+        except Exception:  # noqa: BLE001, S110 - an unreadable entry is only a miss
+            pass
         from_files = _load(base, overrides)
         with contextlib.suppress(OSError):
             _write(path, encode(from_files))
