@@ -1,24 +1,32 @@
 """Settings: one validated object built at start-up from ``CALLWARDEN_*`` environment variables.
 
 There is no module-level instance; call ``get_settings()`` (the composition root does).
-Every field is documented in ``docs/settings.md`` (a test checks it).
+Every field is documented in ``docs/settings.md`` (a test checks it). A variable's name may be
+written in any case; a list (``CALLWARDEN_RULES_OVERRIDES``) is given as JSON. The variables
+are read here and validated by the pydantic model (a settings library did the same at the
+cost of a fifth of a second of every command's start).
 """
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from callwarden.errors import ConfigurationError
 
+PREFIX = "CALLWARDEN_"
+#: Fields given as JSON in their variable.
+_JSON_FIELDS = frozenset({"rules_overrides"})
 
-class Settings(BaseSettings):
+
+class Settings(BaseModel):
     """callwarden's configuration."""
 
-    model_config = SettingsConfigDict(env_prefix="CALLWARDEN_", extra="ignore")
+    model_config = ConfigDict(extra="ignore")
 
     env: Literal["dev", "test", "prod"] = "dev"
     home: Path = Path(".callwarden")
@@ -65,9 +73,12 @@ class Settings(BaseSettings):
 
 
 def get_settings(**overrides: object) -> Settings:
-    """Build and validate settings from the environment; raise ConfigurationError if invalid."""
+    """Build and validate settings from the environment; raise ConfigurationError if invalid.
+
+    ``overrides`` (by field name) win over the environment.
+    """
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**{**environment(), **overrides})  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
@@ -75,3 +86,26 @@ def get_settings(**overrides: object) -> Settings:
         raise ConfigurationError(
             f"invalid setting {env_name}: {first['msg']}", details={"setting": env_name}
         ) from exc
+
+
+def environment(environ: dict[str, str] | None = None) -> dict[str, object]:
+    """The settings the ``CALLWARDEN_*`` variables give, by field name (names in any case)."""
+    wanted = {f"{PREFIX}{name}".upper(): name for name in Settings.model_fields}
+    found: dict[str, object] = {}
+    for key, value in (os.environ if environ is None else environ).items():
+        name = wanted.get(key.upper())
+        if name is None:
+            continue
+        if name in _JSON_FIELDS:
+            try:
+                found[name] = json.loads(value)
+            except json.JSONDecodeError as exc:
+                env_name = f"{PREFIX}{name.upper()}"
+                raise ConfigurationError(
+                    f"invalid setting {env_name}: not JSON (write a list such as "
+                    "'[\"/etc/callwarden/rules\"]')",
+                    details={"setting": env_name},
+                ) from exc
+        else:
+            found[name] = value
+    return found
