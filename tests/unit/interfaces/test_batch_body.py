@@ -142,25 +142,6 @@ def test_columns_round_trip_through_attempts() -> None:
     assert columns.row(1).at.utcoffset() == timedelta(0)
 
 
-def _pydantic_columns(body: bytes, max_batch: int) -> AttemptColumns | None:
-    """What ``read_columns`` gives by ``BATCH_FIELDS`` alone (the path before the plain one)."""
-    from pydantic import ValidationError
-
-    from callwarden.interfaces.api.batch_body import BATCH_FIELDS, columns_of
-
-    try:
-        fields = BATCH_FIELDS.validate_json(body)
-    except ValidationError:
-        return None
-    rows = fields["attempts"]
-    if not 1 <= len(rows) <= max_batch or fields.get("record", False):
-        return None
-    try:
-        return columns_of(rows)
-    except ValueError:
-        return None
-
-
 #: Values each field may take in the randomized bodies, good and bad.
 _VALUES: dict[str, list[Any]] = {
     "id": ["a1", "", "x" * 200, "x" * 201, 7, None],
@@ -191,7 +172,7 @@ def test_the_plain_reader_agrees_with_the_validating_one_on_random_bodies() -> N
     """Whatever the plain reader takes, it reads as ``BATCH_FIELDS`` and ``columns_of`` do."""
     import random
 
-    from callwarden.interfaces.api.batch_body import _plain_columns
+    from callwarden.interfaces.api.batch_body import _plain_columns, validated_columns
 
     rng = random.Random(41)
     taken = 0
@@ -214,7 +195,7 @@ def test_the_plain_reader_agrees_with_the_validating_one_on_random_bodies() -> N
         if plain is None:
             continue
         taken += 1
-        expected = _pydantic_columns(body, max_batch=3)
+        expected = validated_columns(body, max_batch=3)
         assert expected is not None, body
         assert [plain.row(i) for i in range(len(plain))] == [
             expected.row(i) for i in range(len(expected))

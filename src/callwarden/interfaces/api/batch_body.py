@@ -48,8 +48,11 @@ def read_columns(body: bytes, max_batch: int) -> AttemptColumns | None:
     column (``_plain_columns``); anything else is validated by ``BATCH_FIELDS`` first.
     """
     plain = _plain_columns(body, max_batch)
-    if plain is not None:
-        return plain
+    return plain if plain is not None else validated_columns(body, max_batch)
+
+
+def validated_columns(body: bytes, max_batch: int) -> AttemptColumns | None:
+    """``read_columns`` by ``BATCH_FIELDS`` alone: every body it takes, validated dict by dict."""
     try:
         fields = BATCH_FIELDS.validate_json(body)
     except ValidationError:
@@ -268,4 +271,4 @@ def _pieces(decision: Decision) -> tuple[bytes, bytes, bytes]:
     return head, middle, tail
 
 
-__all__ = ["allowed", "columns_of", "read_columns", "render"]
+__all__ = ["allowed", "columns_of", "read_columns", "render", "validated_columns"]
