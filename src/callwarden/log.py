@@ -94,7 +94,7 @@ def _mask_card(match: re.Match[str]) -> str:
 def _mask_value(value: Any) -> Any:
     kind = type(value)
     if kind is str:  # most values: decided here without the isinstance chain
-        return mask_digits(value) if len(value) >= _PHONE_DIGITS[0] else value
+        return mask_digits(value)
     if kind is bool or kind is float or value is None:
         return value
     if isinstance(value, str):

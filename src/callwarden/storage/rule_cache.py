@@ -47,22 +47,28 @@ def load_cached(base: Path | None, overrides: Iterable[Path], cache_dir: Path | 
     result is stored for the next process.
     """
     overrides = list(overrides)
-    from_files = None
-    key = None
-    if cache_dir is not None:
-        with contextlib.suppress(OSError):  # a file unreadable here: the full load will say
-            key = cache_key(base, overrides)
-    if cache_dir is not None and key is not None:
-        path = cache_dir / f"{_PREFIX}{key}.json"
+    path = _entry(base, overrides, cache_dir)
+    if path is not None:
         try:
             if path.is_file():
                 return decode(json.loads(path.read_bytes()))
         except Exception:  # noqa: BLE001, S110 - an unreadable entry is only a miss
             pass
-        from_files = _load(base, overrides)
+    rules = _load(base, overrides)
+    if path is not None:
         with contextlib.suppress(OSError):
-            _write(path, encode(from_files))
-    return from_files or _load(base, overrides)
+            _write(path, encode(rules))
+    return rules
+
+
+def _entry(base: Path | None, overrides: list[Path], cache_dir: Path | None) -> Path | None:
+    """The cache entry of these rule files; None without a cache or when a file is unreadable."""
+    if cache_dir is None:
+        return None
+    try:
+        return cache_dir / f"{_PREFIX}{cache_key(base, overrides)}.json"
+    except OSError:  # a file unreadable here: the full load will say which
+        return None
 
 
 def _load(base: Path | None, overrides: list[Path]) -> RuleSet:

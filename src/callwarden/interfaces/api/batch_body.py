@@ -110,12 +110,13 @@ def _plain_columns(body: bytes, max_batch: int) -> AttemptColumns | None:
     ``BATCH_FIELDS`` reads it as before.
     """
     rows = _plain_rows(body, max_batch)
-    texts = kinds = at = None
-    if rows is not None:
-        texts, kinds = _texts(rows), _kinds(rows)
-        if texts is not None and kinds is not None:
-            at = _instants([r.get("at") for r in rows])
-    if rows is None or texts is None or kinds is None or at is None:
+    if rows is None:
+        return None
+    texts, kinds = _texts(rows), _kinds(rows)
+    if texts is None or kinds is None:
+        return None
+    at = _instants([r.get("at") for r in rows])
+    if at is None:
         return None
     ids, phones, campaign, seller = texts
     channel, purpose, method, line_type = kinds

@@ -406,7 +406,7 @@ class _Writer:
         sink: Sink,
         progress: Progress | None,
         total: int | None,
-        exhausted: Callable[[], bool] | None = None,
+        exhausted: Callable[[], bool],
     ) -> None:
         self._sink = sink
         self._progress = progress
@@ -425,7 +425,7 @@ class _Writer:
                 self._sink.write(batch)
                 if self._progress is not None:
                     self._progress(self._sink.accepted, self._total)
-                if self._queue.empty() and self._exhausted is not None and self._exhausted():
+                if self._queue.empty() and self._exhausted():
                     self._sink.flush()
             except BaseException as exc:  # noqa: BLE001 - re-raised on the scrub's thread
                 self._error = exc
