@@ -2,27 +2,56 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 
 from callwarden.config import get_settings
 
+APP = "callwarden.interfaces.api.app:create_app"
+
 
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address (default from settings)")] = None,
     port: Annotated[int | None, typer.Option(help="port (default from settings)")] = None,
-    workers: Annotated[int | None, typer.Option(help="worker processes")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="worker processes (default from settings)")
+    ] = None,
 ) -> None:
-    """Serve the API (``/v1``, OpenAPI at ``/docs``)."""
+    """Serve the API (``/v1``, OpenAPI at ``/docs``).
+
+    The database is migrated here, once, before any worker starts (workers migrating a new
+    database at the same time would race). With several workers on Linux, each worker listens
+    on its own socket and the kernel spreads connections over them (``api.workers``).
+    """
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
+    from callwarden.bootstrap import bootstrap  # noqa: PLC0415 - as above
+    from callwarden.interfaces.api import workers as pool  # noqa: PLC0415 - as above
+
     settings = get_settings()
-    uvicorn.run(
-        "callwarden.interfaces.api.app:create_app",
+    count = workers or settings.workers
+    config = uvicorn.Config(
+        APP,
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers or settings.workers,
+        workers=count,
+        log_level=settings.log_level,
+    )
+    # After Uvicorn's logging set-up, so this process logs as the workers do (JSON, masked).
+    bootstrap(settings).engine.dispose()
+    if count > 1 and pool.balanced():
+        status = pool.run(config, count)
+        if status:
+            sys.exit(status)
+        return
+    uvicorn.run(
+        APP,
+        factory=True,
+        host=config.host,
+        port=config.port,
+        workers=count,
         log_level=settings.log_level,
     )
