@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from callwarden.bootstrap import App
@@ -17,6 +19,7 @@ from callwarden.core.types import (
     PastAttempt,
     Purpose,
 )
+from callwarden.storage.db import fact_reads
 from callwarden.storage.db.fact_reads import SqlFactReads
 
 NOW = datetime(2026, 3, 3, 15, 0, 0, 250_000, tzinfo=UTC)
@@ -104,6 +107,77 @@ def test_driver_reads_match_the_repositories(stored: App) -> None:
             NOW - timedelta(hours=30, microseconds=30),
             NOW - timedelta(hours=1, microseconds=1),
         ]
+
+
+@pytest.mark.parametrize("json_each", [True, False], ids=["one-parameter", "in-lists"])
+def test_bulk_reads_match_the_repositories(
+    stored: App, json_each: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's reads: many numbers per query, the same answers as the repositories' reads.
+
+    ``in-lists`` is SQLite without ``json_each`` (before 3.38): chunks of ``IN`` parameters,
+    made small here so that the numbers take several chunks.
+    """
+    if not json_each:
+        if stored.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL always takes the numbers as one array")
+        monkeypatch.setattr(fact_reads, "_SQLITE_HAS_JSON", False)
+        monkeypatch.setattr(fact_reads, "_IN_CHUNK", 3)
+    with stored.uow() as uow:  # more numbers, so that the reads span several chunks
+        uow.consents.add(
+            [
+                Consent(phone=OTHER + k, seller="acme", kind=ConsentKind.EXPRESS, at=NOW)
+                for k in range(1, 8)
+            ]
+        )
+        uow.reassigned.record({OTHER + 2: NOW, OTHER + 5: NOW - timedelta(days=1)}, source="t")
+        uow.commit()
+    asked = np.array([OTHER + k for k in range(9)] + [PHONE, PHONE, 9999999999], dtype=np.int64)
+    since = NOW - timedelta(hours=30)
+    with stored.uow() as uow, SqlFactReads(stored.engine)() as reads:
+        for seller in ("acme", "globex", "nobody"):
+            ours = reads.consents_for_numbers(asked, seller)
+            assert ours == uow.consents.consents_for_numbers(asked, seller)
+            assert ours == {
+                n: c for n in set(asked.tolist()) if (c := uow.consents.for_number(n, seller))
+            }
+            recent = reads.recent_for_numbers(asked, seller, since)
+            assert recent == uow.history.recent_for_numbers(asked, seller, since)
+        assert len(reads.consents_for_numbers(asked, "acme")) == 8  # 7 + PHONE
+        assert [p.at for p in reads.recent_for_numbers(asked, "acme", since)[PHONE]] == [
+            NOW - timedelta(hours=1, microseconds=1)
+        ]
+        assert reads.disconnected_for_numbers(asked) == uow.reassigned.disconnected_for_numbers(
+            asked
+        )
+        assert set(reads.disconnected_for_numbers(asked)) == {PHONE, OTHER + 2, OTHER + 5}
+        assert reads.declarations() == uow.emergencies.all()
+        assert len(reads.declarations()) == 3
+        empty = np.empty(0, dtype=np.int64)
+        assert reads.consents_for_numbers(empty, "acme") == {}
+        assert reads.disconnected_for_numbers(empty) == {}
+
+
+def test_evidence_json_python_takes_and_orjson_refuses_is_read(stored: App) -> None:
+    """Evidence stored as JSON that only Python's reader takes (NaN) is still read."""
+    if stored.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's JSON type refuses NaN when it is written")
+    with stored.uow() as uow:
+        uow.consents.add(
+            [
+                Consent(
+                    phone=OTHER, seller="acme", kind=ConsentKind.WRITTEN, at=NOW,
+                    evidence={"score": float("nan"), "ip": "1"},
+                )
+            ]
+        )  # fmt: skip
+        uow.commit()
+    with SqlFactReads(stored.engine)() as reads:
+        (consent,) = reads.consents(OTHER, "acme")
+        (bulk,) = reads.consents_for_numbers(np.array([OTHER], dtype=np.int64), "acme")[OTHER]
+    assert consent == bulk
+    assert consent.evidence["ip"] == "1"
+    assert math.isnan(consent.evidence["score"])
 
 
 def test_a_naive_instant_is_refused(stored: App) -> None:

@@ -229,10 +229,11 @@ class UnitOfWork(Protocol):
 
 
 class FactReads(Protocol):
-    """One short read of the facts of a few numbers: the single check's hot path.
+    """One short read of stored facts: the single check's hot path, and a batch's bulk reads.
 
-    The same answers as the repositories' one-number reads, without a unit of work's
-    machinery (an implementation may go straight to the database driver).
+    The same answers as the repositories' reads, without a unit of work's machinery (an
+    implementation may go straight to the database driver). Every read of one ``FactReads``
+    sees the same snapshot of the database.
     """
 
     def consents(self, phone: int, seller: str) -> tuple[Consent, ...]:
@@ -253,6 +254,26 @@ class FactReads(Protocol):
 
     def emergencies(self, states: Iterable[str], at: datetime) -> tuple[EmergencyDeclaration, ...]:
         """As ``Emergencies.active``."""
+        ...
+
+    def consents_for_numbers(
+        self, phones: npt.NDArray[np.int64], seller: str
+    ) -> dict[int, tuple[Consent, ...]]:
+        """As ``ConsentRepository.consents_for_numbers``."""
+        ...
+
+    def recent_for_numbers(
+        self, phones: npt.NDArray[np.int64], seller: str, since: datetime
+    ) -> dict[int, tuple[PastAttempt, ...]]:
+        """As ``AttemptHistory.recent_for_numbers``."""
+        ...
+
+    def disconnected_for_numbers(self, phones: npt.NDArray[np.int64]) -> dict[int, datetime]:
+        """As ``ReassignedNumbers.disconnected_for_numbers``."""
+        ...
+
+    def declarations(self) -> tuple[EmergencyDeclaration, ...]:
+        """As ``Emergencies.all``."""
         ...
 
     def __enter__(self) -> FactReads:

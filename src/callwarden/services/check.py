@@ -90,7 +90,7 @@ class CheckService:
             elif reading:
                 assert self.reads is not None  # noqa: S101 - the branch above took None
                 points = stack.enter_context(self.reads())
-                stored = StoredFacts(points, None, FactWants.of(reading, self.lookback))
+                stored = StoredFacts(points, FactWants.of(reading, self.lookback), bulk=False)
             recorded: list[PastAttempt] = []
             for item in prepared:
                 if item.number is None or item.prepared is None:
@@ -112,7 +112,7 @@ class CheckService:
 
     def read_stored(self, uow: UnitOfWork, wants: FactWants) -> StoredFacts:
         """The stored facts ``wants`` names, read through an open unit of work."""
-        return StoredFacts(_UnitOfWorkReads(uow), uow, wants)
+        return StoredFacts(_UnitOfWorkReads(uow), wants, bulk=True)
 
     def prepare(self, attempt: Attempt) -> PreparedAttempt:
         """The attempt's number, list hits and fact needs: all that needs no query."""
@@ -261,19 +261,14 @@ class StoredFacts:
     in the order the single-number queries give (consents and history oldest first).
     """
 
-    def __init__(
-        self,
-        points: FactReads,
-        uow: UnitOfWork | None,
-        wants: FactWants,
-    ) -> None:
+    def __init__(self, points: FactReads, wants: FactWants, *, bulk: bool) -> None:
         """Read consents, history and reassignments for the numbers that want them.
 
-        ``points`` reads one number at a time, ``uow`` (None when the batch is too small to
-        need it) many with ``IN`` queries.
+        ``points`` reads them one number at a time for a few numbers, and with its bulk reads
+        for more where ``bulk`` allows (false for a single check's few numbers).
         """
         self._points = points
-        self._uow = uow
+        self._bulk = bulk
         consents = wants.consents
         history = wants.history
         self._instants = wants.instants
@@ -367,7 +362,7 @@ class StoredFacts:
         A single attempt asks the database; a batch reads the declarations in force during
         its span once.
         """
-        if self._instants < BULK_FROM or self._uow is None:
+        if self._instants < BULK_FROM or not self._bulk:
             found = self._points.emergencies(states, at)
         else:
             found = tuple(
@@ -378,30 +373,30 @@ class StoredFacts:
         return tuple(sorted(found, key=_declaration_order))
 
     def declarations(self) -> tuple[EmergencyDeclaration, ...]:
-        """Every stored emergency declaration, read once (needs the unit of work)."""
+        """Every stored emergency declaration, read once (a bulk read)."""
         if self._declarations is None:
-            self._declarations = self._bulk().emergencies.all()
+            self._declarations = self._points_for_bulk().declarations()
         return self._declarations
 
     def _many_consents(
         self, phones: npt.NDArray[np.int64], seller: str
     ) -> dict[int, tuple[Consent, ...]]:
-        return self._bulk().consents.consents_for_numbers(phones, seller)
+        return self._points_for_bulk().consents_for_numbers(phones, seller)
 
     def _many_recent(
         self, phones: npt.NDArray[np.int64], seller: str, since: datetime
     ) -> dict[int, tuple[PastAttempt, ...]]:
-        return self._bulk().history.recent_for_numbers(phones, seller, since)
+        return self._points_for_bulk().recent_for_numbers(phones, seller, since)
 
     def _many_disconnected(self, phones: npt.NDArray[np.int64]) -> dict[int, datetime]:
-        return self._bulk().reassigned.disconnected_for_numbers(phones)
+        return self._points_for_bulk().disconnected_for_numbers(phones)
 
-    def _bulk(self) -> UnitOfWork:
-        """The unit of work for ``IN`` queries (only asked for with ``BULK_FROM`` numbers)."""
-        if self._uow is None:
-            msg = "bulk reads need a unit of work"
+    def _points_for_bulk(self) -> FactReads:
+        """The reads, for a bulk read (only asked for with ``BULK_FROM`` numbers)."""
+        if not self._bulk:
+            msg = "these stored facts are read one number at a time"
             raise RuntimeError(msg)
-        return self._uow
+        return self._points
 
 
 class _UnitOfWorkReads:
@@ -430,6 +425,22 @@ class _UnitOfWorkReads:
 
     def emergencies(self, states: Iterable[str], at: datetime) -> tuple[EmergencyDeclaration, ...]:
         return self._uow.emergencies.active(states, at)
+
+    def consents_for_numbers(
+        self, phones: npt.NDArray[np.int64], seller: str
+    ) -> dict[int, tuple[Consent, ...]]:
+        return self._uow.consents.consents_for_numbers(phones, seller)
+
+    def recent_for_numbers(
+        self, phones: npt.NDArray[np.int64], seller: str, since: datetime
+    ) -> dict[int, tuple[PastAttempt, ...]]:
+        return self._uow.history.recent_for_numbers(phones, seller, since)
+
+    def disconnected_for_numbers(self, phones: npt.NDArray[np.int64]) -> dict[int, datetime]:
+        return self._uow.reassigned.disconnected_for_numbers(phones)
+
+    def declarations(self) -> tuple[EmergencyDeclaration, ...]:
+        return self._uow.emergencies.all()
 
 
 class LazyUnitOfWork:

@@ -17,11 +17,15 @@ come back as text from SQLite and parsed from PostgreSQL.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, NamedTuple
 
+import numpy as np
+import numpy.typing as npt
+import orjson
 from sqlalchemy import Engine
 
 from callwarden.core.types import Consent, EmergencyDeclaration, PastAttempt
@@ -41,6 +45,24 @@ _EMERGENCIES = (
     "SELECT state, zips, starts_at, ends_at, citation FROM emergencies"
     " WHERE state = ? AND starts_at <= ? AND ends_at > ? ORDER BY id"
 )
+_DECLARATIONS = (
+    "SELECT state, zips, starts_at, ends_at, citation FROM emergencies"
+    " ORDER BY starts_at DESC, id DESC"
+)
+# The bulk reads: ``{among}`` is the asked numbers as one parameter (``_among``).
+_CONSENTS_MANY = (
+    "SELECT phone, seller, kind, at, revoked_at, scope, evidence FROM consents"
+    " WHERE seller = ? AND phone {among} ORDER BY phone, at, id"
+)
+_RECENT_MANY = (
+    "SELECT phone, at, seller, campaign, purpose, channel, method, outcome, connect_delay_s,"
+    " ring_s FROM attempts WHERE seller = ? AND at >= ? AND phone {among} ORDER BY phone, at, id"
+)
+_DISCONNECTED_MANY = "SELECT phone, disconnected_at FROM reassigned_numbers WHERE phone {among}"
+#: SQLite has ``json_each`` built in from 3.38 (earlier, only where JSON1 was compiled in);
+#: without it the numbers go as ``IN`` lists of this many parameters.
+_SQLITE_HAS_JSON = sqlite3.sqlite_version_info >= (3, 38, 0)
+_IN_CHUNK = 500
 
 
 class _ConsentRow(NamedTuple):
@@ -215,9 +237,81 @@ class _Reads:
             )  # fmt: skip
         return tuple(found)
 
+    def declarations(self) -> tuple[EmergencyDeclaration, ...]:
+        """Every declaration, newest first."""
+        return tuple(
+            emergency_of(
+                _EmergencyRow(
+                    row[0], self._json(row[1]), self._instant(row[2]), self._instant(row[3]),
+                    row[4],
+                )
+            )
+            for row in self._rows(_DECLARATIONS, ())
+        )  # fmt: skip
+
+    # --- bulk reads: a batch's facts, one query per seller (or per chunk on old SQLite) ------
+
+    def consents_for_numbers(
+        self, phones: npt.NDArray[np.int64], seller: str
+    ) -> dict[int, tuple[Consent, ...]]:
+        """Every consent of each number to a seller, oldest first; numbers without any left out."""
+        found: dict[int, list[Consent]] = {}
+        instant, maybe, parse = self._instant, self._instant_or_none, self._json
+        for sql, among in self._among(_CONSENTS_MANY, phones):
+            for row in self._rows(sql, (seller, among)):
+                consent = consent_of(
+                    _ConsentRow(
+                        row[0], row[1], row[2], instant(row[3]), maybe(row[4]), row[5],
+                        parse(row[6]),
+                    )
+                )  # fmt: skip
+                found.setdefault(row[0], []).append(consent)
+        return {phone: tuple(items) for phone, items in found.items()}
+
+    def recent_for_numbers(
+        self, phones: npt.NDArray[np.int64], seller: str, since: datetime
+    ) -> dict[int, tuple[PastAttempt, ...]]:
+        """``recent`` for many numbers; numbers without attempts left out."""
+        found: dict[int, list[PastAttempt]] = {}
+        instant, moment = self._instant, self._param(since)
+        for sql, among in self._among(_RECENT_MANY, phones):
+            for row in self._rows(sql, (seller, moment, among)):
+                past = attempt_of(_AttemptRow(row[0], instant(row[1]), *row[2:]))
+                found.setdefault(row[0], []).append(past)
+        return {phone: tuple(items) for phone, items in found.items()}
+
+    def disconnected_for_numbers(self, phones: npt.NDArray[np.int64]) -> dict[int, datetime]:
+        """When each number was permanently disconnected; numbers never disconnected left out."""
+        found: dict[int, datetime] = {}
+        for sql, among in self._among(_DISCONNECTED_MANY, phones):
+            found.update((phone, self._instant(at)) for phone, at in self._rows(sql, (among,)))
+        return found
+
     # --- the two drivers' differences ------------------------------------------------------
 
+    def _among(self, sql: str, phones: npt.NDArray[np.int64]) -> Iterator[tuple[str, object]]:
+        """``sql`` with ``{among}`` filled in, and the parameter that holds the numbers.
+
+        One statement and one parameter for all the numbers: a PostgreSQL array, a JSON array
+        read by SQLite's ``json_each``; where SQLite has no ``json_each``, ``IN`` lists in
+        chunks (the last parameter of the statement is then a tuple, spread by ``_rows``).
+        """
+        numbers = np.unique(np.asarray(phones, dtype=np.int64)).tolist()
+        if not numbers:
+            return
+        if not self._sqlite:
+            yield sql.format(among="= ANY(?::bigint[])"), numbers
+        elif _SQLITE_HAS_JSON:
+            text = orjson.dumps(numbers).decode()  # text: SQLite reads a blob as JSONB
+            yield sql.format(among="IN (SELECT value FROM json_each(?))"), text
+        else:
+            for start in range(0, len(numbers), _IN_CHUNK):
+                chunk = tuple(numbers[start : start + _IN_CHUNK])
+                yield sql.format(among=f"IN ({','.join('?' * len(chunk))})"), chunk
+
     def _rows(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        if params and type(params[-1]) is tuple:  # an IN list's numbers (``_among``)
+            params = (*params[:-1], *params[-1])
         if not self._sqlite:
             sql = sql.replace("?", "%s")
         self._cursor.execute(sql, params)
@@ -238,4 +332,9 @@ class _Reads:
         return None if value is None else self._instant(value)
 
     def _json(self, value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str | bytes) else value
+        if not isinstance(value, str | bytes):
+            return value
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:  # what orjson refuses and json takes (NaN, huge ints)
+            return json.loads(value)

@@ -215,12 +215,21 @@ _CONSENT_COLUMNS = (
 )
 
 
+# Stored values to members by dictionary (calling an enum class costs a Python call per value;
+# a value not found is left to the class, which rejects it as before).
+_KINDS = {k.value: k for k in ConsentKind}
+_PURPOSES = {p.value: p for p in Purpose}
+_CHANNELS = {c.value: c for c in Channel}
+_METHODS = {m.value: m for m in Method}
+_OUTCOMES = {o.value: o for o in Outcome}
+
+
 def consent_of(row: Any) -> Consent:
     """A Consent from an entity or a row of ``_CONSENT_COLUMNS`` (aware datetimes)."""
     return Consent(
         phone=row.phone,
         seller=row.seller,
-        kind=ConsentKind(row.kind),
+        kind=_KINDS.get(row.kind) or ConsentKind(row.kind),
         at=row.at,
         revoked_at=row.revoked_at,
         scope=row.scope,
@@ -404,10 +413,10 @@ def attempt_of(row: Any) -> PastAttempt:
         at=row.at,
         seller=row.seller,
         campaign=row.campaign,
-        purpose=Purpose(row.purpose),
-        channel=Channel(row.channel),
-        method=Method(row.method),
-        outcome=Outcome(row.outcome),
+        purpose=_PURPOSES.get(row.purpose) or Purpose(row.purpose),
+        channel=_CHANNELS.get(row.channel) or Channel(row.channel),
+        method=_METHODS.get(row.method) or Method(row.method),
+        outcome=_OUTCOMES.get(row.outcome) or Outcome(row.outcome),
         connect_delay_s=row.connect_delay_s,
         ring_s=row.ring_s,
     )
