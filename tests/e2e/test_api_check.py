@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 from api_support import ATTEMPT, assert_envelope, bearer, make_api
 from fastapi import FastAPI
@@ -272,3 +275,52 @@ def test_reads_run_on_the_loop_and_writes_in_the_thread_pool(
     assert "worker" in recorded.lower()
     assert "worker" in batch.lower()
     assert "worker" in recorded_batch.lower()
+
+
+class Overlaps:
+    """A check service stand-in that counts how many of its checks ran at once."""
+
+    def __init__(self, real: Any) -> None:
+        """Wrap the real service."""
+        self.real = real
+        self.running = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def check(self, attempts: Any, **options: Any) -> Any:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(0.05)  # long enough for the other requests to arrive meanwhile
+            return self.real.check(attempts, **options)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_batches_of_one_process_are_decided_one_at_a_time(
+    api: FastAPI, dialer: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four batches sent at once all get their answers, decided one after another."""
+    columns, single = Overlaps(api.state.cw.batch_checker), Overlaps(api.state.cw.checker)
+    monkeypatch.setitem(api.state.cw.__dict__, "batch_checker", columns)
+    monkeypatch.setitem(api.state.cw.__dict__, "checker", single)
+
+    async def send() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=api)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            batches = [
+                http.post("/v1/check/batch", json={"attempts": [ALLOWED]}, headers=dialer)
+                for _ in range(4)
+            ]
+            recording = {"attempts": [{**ALLOWED, "seller": "overlap"}], "record": True}
+            batches.append(http.post("/v1/check/batch", json=recording, headers=dialer))
+            return list(await asyncio.gather(*batches))
+
+    answers = asyncio.run(send())
+    assert [r.status_code for r in answers] == [200] * 5
+    assert all(r.json()["decisions"][0]["allowed"] for r in answers)
+    assert columns.most == 1
+    assert single.most == 1  # the recording batch waited its turn too
+    assert columns.running == single.running == 0
