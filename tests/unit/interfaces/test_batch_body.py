@@ -144,7 +144,7 @@ def test_columns_round_trip_through_attempts() -> None:
 
 #: Values each field may take in the randomized bodies, good and bad.
 _VALUES: dict[str, list[Any]] = {
-    "id": ["a1", "", "x" * 200, "x" * 201, 7, None],
+    "id": ["a1", "", "x" * 200, "x" * 201, "é" * 200, "é" * 201, 7, None],
     "phone": ["(214) 234-5678", "+1 305 234 5678", "", "9" * 40, "9" * 41, 2142345678, None],
     "at": [
         "2026-03-03T15:00:00+00:00",
@@ -154,6 +154,9 @@ _VALUES: dict[str, list[Any]] = {
         "2026-03-03T15:00:00",
         "2026-03-03 15:00:00Z",
         "２０２６-03-03T15:00:00Z",
+        "2026-03-03T15:00:00Z\n",
+        "2026-03-03T15:00:00.1234567Z",
+        "2026-03-03t15:00:00z",
         1772550000,
         None,
     ],
@@ -161,11 +164,19 @@ _VALUES: dict[str, list[Any]] = {
     "purpose": ["telemarketing", "informational", "debt_collection", "healthcare", "spam"],
     "method": ["manual", "autodialer", "predictive", "prerecorded", "pigeon", True],
     "campaign": ["", "spring ☀", "c" * 200, "c" * 201, 3, None],
-    "seller": ["acme", "", "s" * 201, [], None],
+    "seller": ["acme", "", "s" * 201, "é" * 200, "é" * 201, [], None],
     "line_type": ["wireless", "landline", "unknown", "voip", "satellite"],
     "address": [None, {}, {"state": "tx"}, {"zip": "75201"}, "TX"],
     "extra": [1],
 }
+
+
+def test_the_plain_reader_knows_every_field_of_an_attempt() -> None:
+    """The typed decoder's attempt has exactly ``AttemptFields``' fields."""
+    from callwarden.interfaces.api.batch_body import _PlainAttempt
+    from callwarden.interfaces.schemas import AttemptFields
+
+    assert set(_PlainAttempt.__struct_fields__) == set(AttemptFields.__annotations__)
 
 
 def test_the_plain_reader_agrees_with_the_validating_one_on_random_bodies() -> None:
