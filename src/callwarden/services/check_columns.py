@@ -192,7 +192,9 @@ class ColumnarCheck:
     def __init__(self, service: CheckService) -> None:
         """Decide with ``service``'s gate, stores and decision memo."""
         self.service = service
-        self._prepared: dict[tuple[object, ...], PreparedAttempt] = {}
+        # Per group key: its prepared attempt, and whether an abandonment rule names its
+        # campaign (``DecisionMemo.names_campaign``).
+        self._prepared: dict[tuple[object, ...], tuple[PreparedAttempt, bool]] = {}
         self._decided: dict[tuple[object, ...], tuple[Decision, bool]] = {}
         # Numbers for the shared facts in the keys of ``_decided`` (never given twice).
         self._intern = Interner(self.LIMIT)
@@ -231,16 +233,16 @@ class ColumnarCheck:
         self, run: _Run, keyed: dict[tuple[object, ...], list[int]], alone: list[int]
     ) -> list[_Group]:
         """Each group's prepared attempt (remembered), and what its attempts want read."""
-        svc = self.service
         plans: list[_Group] = []
         campaigns = run.columns.campaign
         for key, rows in keyed.items():
-            item = self._prepared_for(key, run.columns, rows[0])
-            if item is None or item.prepared is None:  # the single check disagrees
+            planned = self._prepared_for(key, run.columns, rows[0])
+            if planned is None:  # the single check disagrees
                 alone.extend(rows)
                 continue
+            item, names_campaign = planned
             parts = [(key, item, rows)]
-            if svc.memo.names_campaign(item.prepared):  # an abandonment rule applies
+            if names_campaign:  # an abandonment rule applies
                 by_campaign: dict[str, list[int]] = {}
                 for r in rows:
                     by_campaign.setdefault(campaigns[r], []).append(r)
@@ -248,10 +250,10 @@ class ColumnarCheck:
                 for campaign, subset in by_campaign.items():
                     subkey = (*key, campaign)
                     found = self._prepared_for(subkey, run.columns, subset[0])
-                    if found is None or found.prepared is None:
+                    if found is None:
                         alone.extend(subset)
                     else:
-                        parts.append((subkey, found, subset))
+                        parts.append((subkey, found[0], subset))
             for part_key, part_item, part_rows in parts:
                 group = _Group(part_key, part_item, part_rows)
                 plans.append(group)
@@ -260,17 +262,21 @@ class ColumnarCheck:
 
     def _prepared_for(
         self, key: tuple[object, ...], columns: AttemptColumns, row: int
-    ) -> PreparedAttempt | None:
-        """The group's prepared attempt: remembered, else ``row``'s (None if it is invalid)."""
-        item = self._prepared.get(key)
-        if item is None:
+    ) -> tuple[PreparedAttempt, bool] | None:
+        """The group's prepared attempt and whether an abandonment rule names its campaign.
+
+        Remembered, else worked out for ``row`` (None if the single check finds it invalid).
+        """
+        found = self._prepared.get(key)
+        if found is None:
             item = self.service.prepare(columns.row(row))
             if item.prepared is None:
                 return None
+            found = (item, self.service.memo.names_campaign(item.prepared))
             if len(self._prepared) >= self.LIMIT:
                 self._prepared.clear()
-            self._prepared[key] = item
-        return item
+            self._prepared[key] = found
+        return found
 
 
 class _Run:
@@ -439,19 +445,10 @@ class _Run:
         """
         svc = self.service
         assert self.work is not None  # noqa: S101 - opened before deciding
-        item, needs = group.item, group.needs
-        env: tuple[object, ...] = (self._shared_env(emergencies=False),)
-        if self.stored is not None and item.reads_db:
-            attempt = item.attempt
-            abandonment = None
-            if attempt.method is Method.PREDICTIVE:
-                states = set(group.prepared.ctx.states)
-                abandonment = svc.abandonment(self.work, attempt, states)
-            env = (
-                self._shared_env(emergencies=needs.emergencies),
-                self._exemptions_env(attempt.seller) if needs.exemptions else -1,
-                abandonment,
-            )
+        item = group.item
+        env = group.env
+        if env is None:
+            env = group.env = self._env(group)
         key = (group.key, env, kinds)
         found = self.decided.get(key)
         if found is not None:
@@ -471,6 +468,23 @@ class _Run:
             self.decided.clear()
         self.decided[key] = found
         return found
+
+    def _env(self, group: _Group) -> tuple[object, ...]:
+        """The facts every attempt of the group shares, as read for this batch, as a key."""
+        item, needs = group.item, group.needs
+        if self.stored is None or not item.reads_db:
+            return (self._shared_env(emergencies=False),)
+        assert self.work is not None  # noqa: S101 - opened before deciding
+        attempt = item.attempt
+        abandonment = None
+        if attempt.method is Method.PREDICTIVE:
+            states = set(group.prepared.ctx.states)
+            abandonment = self.service.abandonment(self.work, attempt, states)
+        return (
+            self._shared_env(emergencies=needs.emergencies),
+            self._exemptions_env(attempt.seller) if needs.exemptions else -1,
+            abandonment,
+        )
 
     def _shared_env(self, *, emergencies: bool) -> int:
         """The batch's list refresh times (and declarations, if asked for) as a small number."""
@@ -518,37 +532,73 @@ class _Run:
 _MINUTE_AT = 7
 
 
-@dataclass(frozen=True, slots=True)
 class _Group:
-    """Attempts the decision memo cannot tell apart, and the one prepared for them all."""
+    """Attempts the decision memo cannot tell apart, and the one prepared for them all.
 
-    key: tuple[object, ...]
-    item: PreparedAttempt
-    rows: list[int]
+    What the group's work reads again and again is worked out once here: the prepared
+    attempt's context and fact needs (``Gate.prepare``) and the start of its UTC minute.
+    """
 
-    @property
-    def minute(self) -> datetime:
-        """The start of the UTC minute of the group's attempts."""
-        minutes = self.key[_MINUTE_AT]
+    __slots__ = ("env", "item", "key", "minute", "needs", "prepared", "rows")
+
+    def __init__(self, key: tuple[object, ...], item: PreparedAttempt, rows: list[int]) -> None:
+        """The group ``key``, its prepared attempt (valid: ``_plan`` keeps no other), its rows."""
+        assert item.prepared is not None  # noqa: S101 - _plan keeps only prepared groups
+        minutes = key[_MINUTE_AT]
         assert isinstance(minutes, int)  # noqa: S101 - _group_rows puts it there
-        return _EPOCH + minutes * _MINUTE
-
-    @property
-    def prepared(self) -> Prepared:
-        """The prepared attempt's context and fact needs (``Gate.prepare``)."""
-        assert self.item.prepared is not None  # noqa: S101 - _plan keeps only prepared groups
-        return self.item.prepared
-
-    @property
-    def needs(self) -> FactNeeds:
-        """Which stored facts the group's decisions can depend on."""
-        return self.prepared.needs
+        self.key = key
+        self.item = item
+        self.rows = rows
+        self.prepared: Prepared = item.prepared
+        self.needs: FactNeeds = item.prepared.needs
+        self.minute = _EPOCH + minutes * _MINUTE
+        # The shared facts its decisions read, as a key (``_Run._env``; once per batch).
+        self.env: tuple[object, ...] | None = None
 
 
 def _group_rows(
     columns: AttemptColumns, group: npt.NDArray[np.uint16], hits: npt.NDArray[np.uint8]
 ) -> tuple[dict[tuple[object, ...], list[int]], list[int], list[int]]:
-    """Rows by group key; rows that decide alone; rows whose phone is not a valid number."""
+    """Rows by group key; rows that decide alone; rows whose phone is not a valid number.
+
+    The keys are zipped from whole columns (UTC minutes and offsets computed column by
+    column), so a row costs one dictionary lookup; a batch with addresses or with offsets
+    that are not whole minutes is keyed row by row (``_group_each``).
+    """
+    at = columns.at
+    offsets = list(map(datetime.utcoffset, at))
+    odd = {o for o in set(offsets) if o is None or o % _MINUTE}
+    if None in odd:
+        raise InvalidInput(f"attempt {offsets.index(None)}: at must carry a UTC offset")
+    if odd or columns.address.count(None) != len(columns):
+        return _group_each(columns, group, hits)
+    keyed: dict[tuple[object, ...], list[int]] = {}
+    rows = zip(
+        group.tolist(),
+        hits.tolist(),
+        columns.purpose,
+        columns.channel,
+        columns.method,
+        columns.line_type,
+        columns.seller,
+        [(a - _EPOCH) // _MINUTE for a in at],
+        offsets,
+        strict=True,
+    )
+    for i, key in enumerate(rows):
+        found = keyed.get(key)
+        if found is None:
+            keyed[key] = [i]
+        else:
+            found.append(i)
+    invalid = [i for key in [k for k in keyed if k[0] == 0] for i in keyed.pop(key)]
+    return keyed, [], sorted(invalid)
+
+
+def _group_each(
+    columns: AttemptColumns, group: npt.NDArray[np.uint16], hits: npt.NDArray[np.uint8]
+) -> tuple[dict[tuple[object, ...], list[int]], list[int], list[int]]:
+    """``_group_rows`` row by row, for batches with addresses or odd UTC offsets."""
     keyed: dict[tuple[object, ...], list[int]] = {}
     alone: list[int] = []
     invalid: list[int] = []
