@@ -66,6 +66,7 @@ class CheckService:
         # facts of their own) share one decision: see core.gate.memo.
         self.memo = DecisionMemo(gate)
         self._abandonment_cache: dict[tuple[str, str, datetime], tuple[datetime, AbandonStats]] = {}
+        self._abandonment_rules: dict[tuple[object, ...], AbandonmentRule | None] = {}
 
     def check(self, attempts: Sequence[Attempt], *, record: bool = False) -> list[Decision]:
         """Decide each attempt; with ``record``, store every allowed one as a past attempt.
@@ -170,12 +171,9 @@ class CheckService:
         """The campaign's statistics over the window of the first abandonment rule in scope."""
         if attempt.method is not Method.PREDICTIVE:
             return None
-        rows: list[AbandonmentRule] = self.gate.rules.rows("abandonment", states, attempt.at.date())
-        a = attempt
-        rules = [r for r in rows if r.scope.covers(a.purpose, a.channel, a.method, a.line_type)]
-        if not rules:
+        rule = self._abandonment_rule(attempt, states)
+        if rule is None:
             return None
-        rule = rules[0]
         # The rate is over 30 days of calls: it is computed once per campaign and minute of
         # the attempt, and reused for at most ABANDONMENT_TTL of real time.
         minute = attempt.at.replace(second=0, microsecond=0)
@@ -194,6 +192,27 @@ class CheckService:
             self._abandonment_cache.clear()
         self._abandonment_cache[key] = (now, stats)
         return stats
+
+    def _abandonment_rule(self, attempt: Attempt, states: set[str]) -> AbandonmentRule | None:
+        """The first abandonment rule of these states in force that covers the attempt.
+
+        Remembered per states, day and kind of attempt (the rules are fixed for the service's
+        life): a batch asks for it once per group of a predictive dialer.
+        """
+        a = attempt
+        day = a.at.date()
+        key = (frozenset(states), day, a.purpose, a.channel, a.method, a.line_type)
+        try:
+            return self._abandonment_rules[key]
+        except KeyError:
+            pass
+        rows: list[AbandonmentRule] = self.gate.rules.rows("abandonment", states, day)
+        covering = [r for r in rows if r.scope.covers(a.purpose, a.channel, a.method, a.line_type)]
+        found = covering[0] if covering else None
+        if len(self._abandonment_rules) >= 4096:  # noqa: PLR2004 - bound the memo
+            self._abandonment_rules.clear()
+        self._abandonment_rules[key] = found
+        return found
 
 
 class PreparedAttempt(NamedTuple):
