@@ -44,6 +44,7 @@ from typing import overload
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from callwarden.core.decision import Decision
 from callwarden.core.gate import bulk
@@ -300,10 +301,7 @@ class _Run:
         self.columns = columns
         self.numbers = numbers
         self.number_list: list[int] = numbers.tolist()
-        self.phones: list[str | None] = [
-            f"+1{n:010d}" if g else None
-            for n, g in zip(self.number_list, group.tolist(), strict=True)
-        ]
+        self.phones = _e164(numbers, group)
         self.distinct: list[Decision] = []
         self.index = [0] * len(columns)
         self.wants = FactWants()
@@ -634,11 +632,19 @@ def _group_each(
     return keyed, alone, invalid
 
 
+def _e164(numbers: npt.NDArray[np.int64], group: npt.NDArray[np.uint16]) -> list[str | None]:
+    """``+1`` and the number where it is valid (a group's numbers have 10 digits), else None."""
+    text = pc.binary_join_element_wise("+1", pc.cast(pa.array(numbers), pa.string()), "")
+    valid = pa.array(np.asarray(group) != 0)
+    found: list[str | None] = pc.if_else(valid, text, pa.scalar(None, pa.string())).to_pylist()
+    return found
+
+
 def _codes(values: Sequence[str]) -> tuple[list[str], npt.NDArray[np.intp]]:
     """The distinct values in order of appearance, and each row's index into them."""
-    known: dict[str, int] = {}
-    codes = [known.setdefault(v, len(known)) for v in values]
-    return list(known), np.asarray(codes, dtype=np.intp)
+    encoded = pa.array(values, pa.string()).dictionary_encode()
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp)
+    return encoded.dictionary.to_pylist(), codes
 
 
 def _unsafe_minutes(declarations: Sequence[EmergencyDeclaration]) -> frozenset[int]:
