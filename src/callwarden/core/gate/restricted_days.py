@@ -25,6 +25,7 @@ from callwarden.core.gate._consents import usable
 from callwarden.core.gate.check import HORIZON, first_agreed, reason, zone
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import RestrictedDayRule
+from callwarden.core.rules.ruleset import RuleSet
 from callwarden.core.types import ConsentKind
 from callwarden.errors import InvalidRuleFile
 
@@ -44,6 +45,8 @@ class RestrictedDaysCheck:
         #: Without consents, whether a day is banned depends only on the candidates, the
         #: scope and the rule set: the last search per candidates and scope is remembered.
         self._earliest = _rows.EarliestMemo()
+        #: The states (None: federal) with a row a consent lifts, and their rule set.
+        self._lifting: tuple[RuleSet | None, frozenset[str | None]] = (None, frozenset())
 
     def __call__(self, ctx: CheckContext) -> list[Reason]:
         """One reason per (rule, candidate zone) whose ban covers the local date."""
@@ -58,10 +61,24 @@ class RestrictedDaysCheck:
 
     def earliest(self, ctx: CheckContext, instant: datetime) -> datetime | None:
         """The first instant at or after ``instant`` on an unrestricted day in every zone."""
-        if ctx.facts.consents:  # a ban may be lifted by a consent, in force for a while
+        if ctx.facts.consents and self._liftable(ctx):
+            # A ban may be lifted by a consent, in force for a while: no memo can hold that.
             return self._search(ctx, instant)
         key = (ctx.candidates, *_rows.kind(ctx))
         return self._earliest.through(ctx.rules, key, instant, lambda: self._search(ctx, instant))
+
+    def _liftable(self, ctx: CheckContext) -> bool:
+        """Whether a consent may lift a ban of a candidate's jurisdiction (on any day).
+
+        Where no row of the federal rules or of a candidate state is ``unless_consent``,
+        consents change no day's bans, and the search's answer is the memo's.
+        """
+        known, lifting = self._lifting
+        if known is not ctx.rules:  # one rule set at a time, known by identity
+            rows = ctx.rules.restricted_days
+            lifting = frozenset(r.meta.state for r in rows if r.unless_consent)
+            self._lifting = (ctx.rules, lifting)
+        return None in lifting or any(c.state in lifting for c in ctx.candidates if c.state)
 
     def _search(self, ctx: CheckContext, instant: datetime) -> datetime | None:
         """The first free instant of every candidate, searched afresh."""

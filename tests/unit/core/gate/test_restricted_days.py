@@ -214,6 +214,32 @@ def test_earliest_is_local_midnight_after_the_ban(context) -> None:
     assert found.utcoffset() == ctx.attempt.at.utcoffset()
 
 
+def test_a_consent_that_lifts_a_ban_is_never_answered_from_the_memo(context) -> None:
+    """Searches without consents are remembered; one whose consent lifts a ban is not.
+
+    Utah Code 13-25a-103: a Sunday is banned unless express consent is in force. Rhode Island
+    (R.I. Gen. Laws 5-61-3.4) has no such exception, so a consent changes nothing there and
+    the remembered search still answers.
+    """
+    check = RestrictedDaysCheck()
+    sunday = "2026-03-08T12:00:00-06:00"
+    plain = context(UT, sunday)
+    assert check.earliest(plain, plain.attempt.at) == datetime.fromisoformat(
+        "2026-03-09T00:00:00-06:00"
+    )
+    lifted = context(
+        UT, sunday, Facts(consents=(consent(ConsentKind.EXPRESS, "2026-01-05T10:00:00-07:00"),))
+    )
+    assert check.earliest(lifted, lifted.attempt.at) == lifted.attempt.at
+    ri_sunday = "2026-03-08T11:00:00-04:00"
+    ri = context(RI, ri_sunday)
+    monday = datetime.fromisoformat("2026-03-09T00:00:00-04:00")
+    assert check.earliest(ri, ri.attempt.at) == monday
+    held = Facts(consents=(consent(ConsentKind.EXPRESS, "2026-01-05T10:00:00-07:00"),))
+    ri_held = context(RI, ri_sunday, held)
+    assert check.earliest(ri_held, ri_held.attempt.at) == monday
+
+
 def test_calendar_is_cached_and_read_only() -> None:
     """Holiday calendars are built once per (calendar, year) and cannot be changed."""
     first = calendar("US-PA", 2026)
