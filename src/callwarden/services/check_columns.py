@@ -560,19 +560,27 @@ def _group_rows(
     """Rows by group key; rows that decide alone; rows whose phone is not a valid number.
 
     The keys are zipped from whole columns (UTC minutes and offsets computed column by
-    column), so a row costs one dictionary lookup; a batch with addresses or with offsets
-    that are not whole minutes is keyed row by row (``_group_each``).
+    column), so a row costs one dictionary lookup. A valid row with an address, or with a UTC
+    offset that is not a whole number of minutes, decides alone.
     """
     at = columns.at
     offsets = list(map(datetime.utcoffset, at))
     odd = {o for o in set(offsets) if o is None or o % _MINUTE}
     if None in odd:
         raise InvalidInput(f"attempt {offsets.index(None)}: at must carry a UTC offset")
+    groups = group.tolist()
+    alone: list[int] = []
     if odd or columns.address.count(None) != len(columns):
-        return _group_each(columns, group, hits)
+        each = zip(groups, columns.address, offsets, strict=True)
+        alone = [
+            i
+            for i, (g, address, offset) in enumerate(each)
+            if g and (address is not None or offset in odd)
+        ]
+    skip = set(alone)
     keyed: dict[tuple[object, ...], list[int]] = {}
     rows = zip(
-        group.tolist(),
+        groups,
         hits.tolist(),
         columns.purpose,
         columns.channel,
@@ -584,52 +592,15 @@ def _group_rows(
         strict=True,
     )
     for i, key in enumerate(rows):
+        if skip and i in skip:
+            continue
         found = keyed.get(key)
         if found is None:
             keyed[key] = [i]
         else:
             found.append(i)
     invalid = [i for key in [k for k in keyed if k[0] == 0] for i in keyed.pop(key)]
-    return keyed, [], sorted(invalid)
-
-
-def _group_each(
-    columns: AttemptColumns, group: npt.NDArray[np.uint16], hits: npt.NDArray[np.uint8]
-) -> tuple[dict[tuple[object, ...], list[int]], list[int], list[int]]:
-    """``_group_rows`` row by row, for batches with addresses or odd UTC offsets."""
-    keyed: dict[tuple[object, ...], list[int]] = {}
-    alone: list[int] = []
-    invalid: list[int] = []
-    rows = zip(
-        group.tolist(),
-        hits.tolist(),
-        columns.purpose,
-        columns.channel,
-        columns.method,
-        columns.line_type,
-        columns.seller,
-        columns.at,
-        columns.address,
-        strict=True,
-    )
-    for i, (g, h, purpose, channel, method, line_type, seller, at, address) in enumerate(rows):
-        if g == 0:
-            invalid.append(i)
-            continue
-        offset = at.utcoffset()
-        if offset is None:
-            raise InvalidInput(f"attempt {i}: at must carry a UTC offset")
-        if address is not None or offset % _MINUTE:
-            alone.append(i)
-            continue
-        minute = (at - _EPOCH) // _MINUTE
-        key = (g, h, purpose, channel, method, line_type, seller, minute, offset)
-        found = keyed.get(key)
-        if found is None:
-            keyed[key] = [i]
-        else:
-            found.append(i)
-    return keyed, alone, invalid
+    return keyed, alone, sorted(invalid)
 
 
 def _e164(numbers: npt.NDArray[np.int64], group: npt.NDArray[np.uint16]) -> list[str | None]:
