@@ -144,6 +144,9 @@ def test_a_dead_worker_is_replaced_and_sigterm_stops_all(
     process, port, log = served
     victim, survivor = sorted(_workers(process.pid))
     os.kill(victim, signal.SIGKILL)
+    # Once it is dead, its socket has left the port's group (until then the kernel may still
+    # hand it a connection, which its death resets).
+    _wait(lambda: _state(victim) in {b"Z", b"X"}, "the killed worker to die", timeout=10)
     assert _healthy(port)  # the other worker still answers
     _wait(
         lambda: (
