@@ -7,6 +7,7 @@ the parent did not first), and looks at the processes and their sockets through 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import socket
@@ -40,11 +41,11 @@ def _env(home: Path) -> dict[str, str]:
     return env | {"CALLWARDEN_HOME": str(home), "CALLWARDEN_LOG_LEVEL": "info"}
 
 
-def _serve(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+def _serve(home: Path, port: int, log: Path, workers: int = 2) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-m", "callwarden", "serve", "--host", "127.0.0.1"]
     with log.open("wb") as out:
         return subprocess.Popen(
-            [*argv, "--port", str(port), "--workers", "2"],
+            [*argv, "--port", str(port), "--workers", str(workers)],
             env=_env(home), stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
@@ -183,3 +184,21 @@ def test_an_address_in_use_is_a_clear_startup_failure(tmp_path: Path) -> None:
     text = log.read_text()
     assert f"cannot listen on 127.0.0.1:{port}" in text
     assert "started worker" not in text
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_every_process_logs_json(tmp_path: Path, workers: int) -> None:
+    """The server's own records (Uvicorn's included) leave as JSON, with one worker or more."""
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    process = _serve(tmp_path / "home", port, log, workers=workers)
+    try:
+        _wait(lambda: _healthy(port), "the server")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        # One worker is Uvicorn's own server, which ends by re-raising the signal it caught.
+        assert process.wait(60) in {0, -signal.SIGTERM}
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    assert any("Application startup complete" in line for line in lines)
+    for line in lines:
+        assert "event" in json.loads(line), line

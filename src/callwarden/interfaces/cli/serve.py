@@ -26,6 +26,7 @@ def serve(
     on its own socket and the kernel spreads connections over them (``api.workers``).
     """
     import uvicorn  # noqa: PLC0415 - only this command needs the server
+    from uvicorn.config import STARTUP_FAILURE  # noqa: PLC0415 - as above
 
     from callwarden.bootstrap import bootstrap  # noqa: PLC0415 - as above
     from callwarden.interfaces.api import workers as pool  # noqa: PLC0415 - as above
@@ -42,7 +43,15 @@ def serve(
     )
     # After Uvicorn's logging set-up, so this process logs as the workers do (JSON, masked).
     bootstrap(settings).engine.dispose()
-    if count > 1 and pool.balanced():
+    if count == 1:
+        # This config's Uvicorn logging set-up came before ours, which must stay last
+        # (``uvicorn.run`` would set Uvicorn's up again, and its records would leave as text).
+        server = uvicorn.Server(config)
+        server.run()
+        if not server.started:
+            sys.exit(STARTUP_FAILURE)
+        return
+    if pool.balanced():
         status = pool.run(config, count)
         if status:
             sys.exit(status)
