@@ -121,7 +121,7 @@ def test_bulk_reads_match_the_repositories(
     if not json_each:
         if stored.engine.dialect.name != "sqlite":
             pytest.skip("PostgreSQL always takes the numbers as one array")
-        monkeypatch.setattr(fact_reads, "_SQLITE_HAS_JSON", False)
+        monkeypatch.setattr(fact_reads, "SQLITE_HAS_JSON", False)
         monkeypatch.setattr(fact_reads, "_IN_CHUNK", 3)
     with stored.uow() as uow:  # more numbers, so that the reads span several chunks
         uow.consents.add(

@@ -71,7 +71,7 @@ def test_bulk_lookups_agree_with_single_lookups(
     if chunk is not None:
         monkeypatch.setattr(repositories, "_LIST_CHUNK", chunk)
         monkeypatch.setattr(repositories, "_IN_CHUNK", chunk)
-    monkeypatch.setattr(repositories, "_SQLITE_HAS_JSON", json)
+    monkeypatch.setattr(repositories, "SQLITE_HAS_JSON", json)
     phones = np.arange(2142345000, 2142345000 + asked, dtype=np.int64)
     phones = np.concatenate([phones, phones[:10]])  # duplicates are fine
     since = NOW - timedelta(days=10)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -33,14 +33,14 @@ def serve(
 
     settings = get_settings()
     count = workers or settings.workers
-    config = uvicorn.Config(
-        APP,
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=count,
-        log_level=settings.log_level,
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "workers": count,
+        "log_level": settings.log_level,
+    }
+    config = uvicorn.Config(APP, **options)
     # After Uvicorn's logging set-up, so this process logs as the workers do (JSON, masked).
     bootstrap(settings).engine.dispose()
     if count == 1:
@@ -56,11 +56,4 @@ def serve(
         if status:
             sys.exit(status)
         return
-    uvicorn.run(
-        APP,
-        factory=True,
-        host=config.host,
-        port=config.port,
-        workers=count,
-        log_level=settings.log_level,
-    )
+    uvicorn.run(APP, **options)

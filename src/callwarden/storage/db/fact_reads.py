@@ -17,7 +17,6 @@ come back as text from SQLite and parsed from PostgreSQL.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
@@ -29,7 +28,12 @@ import orjson
 from sqlalchemy import Engine
 
 from callwarden.core.types import Consent, EmergencyDeclaration, PastAttempt
-from callwarden.storage.db.repositories import attempt_of, consent_of, emergency_of
+from callwarden.storage.db.repositories import (
+    SQLITE_HAS_JSON,
+    attempt_of,
+    consent_of,
+    emergency_of,
+)
 
 _CONSENTS = (
     "SELECT phone, seller, kind, at, revoked_at, scope, evidence FROM consents"
@@ -59,9 +63,8 @@ _RECENT_MANY = (
     " ring_s FROM attempts WHERE seller = ? AND at >= ? AND phone {among} ORDER BY phone, at, id"
 )
 _DISCONNECTED_MANY = "SELECT phone, disconnected_at FROM reassigned_numbers WHERE phone {among}"
-#: SQLite has ``json_each`` built in from 3.38 (earlier, only where JSON1 was compiled in);
-#: without it the numbers go as ``IN`` lists of this many parameters.
-_SQLITE_HAS_JSON = sqlite3.sqlite_version_info >= (3, 38, 0)
+#: Where SQLite has no ``json_each`` (``SQLITE_HAS_JSON``), the numbers go as ``IN`` lists of
+#: this many parameters.
 _IN_CHUNK = 500
 
 
@@ -195,22 +198,12 @@ class _Reads:
 
     def consents(self, phone: int, seller: str) -> tuple[Consent, ...]:
         """Every consent of a number to a seller, oldest first."""
-        return tuple(
-            consent_of(
-                _ConsentRow(
-                    row[0], row[1], row[2], self._instant(row[3]),
-                    self._instant_or_none(row[4]), row[5], self._json(row[6]),
-                )
-            )
-            for row in self._rows(_CONSENTS, (phone, seller))
-        )  # fmt: skip
+        return tuple(map(self._consent, self._rows(_CONSENTS, (phone, seller))))
 
     def recent(self, phone: int, seller: str, since: datetime) -> tuple[PastAttempt, ...]:
         """Attempts to the number by the seller at or after ``since``, oldest first."""
-        return tuple(
-            attempt_of(_AttemptRow(row[0], self._instant(row[1]), *row[2:]))
-            for row in self._rows(_RECENT, (phone, seller, self._param(since)))
-        )
+        rows = self._rows(_RECENT, (phone, seller, self._param(since)))
+        return tuple(map(self._attempt, rows))
 
     def disconnected_at(self, phone: int) -> datetime | None:
         """When the number was permanently disconnected, if ever."""
@@ -226,28 +219,12 @@ class _Reads:
         moment = self._param(at)
         found: list[EmergencyDeclaration] = []
         for state in sorted(set(states)):
-            found.extend(
-                emergency_of(
-                    _EmergencyRow(
-                        row[0], self._json(row[1]), self._instant(row[2]), self._instant(row[3]),
-                        row[4],
-                    )
-                )
-                for row in self._rows(_EMERGENCIES, (state, moment, moment))
-            )  # fmt: skip
+            found.extend(map(self._emergency, self._rows(_EMERGENCIES, (state, moment, moment))))
         return tuple(found)
 
     def declarations(self) -> tuple[EmergencyDeclaration, ...]:
         """Every declaration, newest first."""
-        return tuple(
-            emergency_of(
-                _EmergencyRow(
-                    row[0], self._json(row[1]), self._instant(row[2]), self._instant(row[3]),
-                    row[4],
-                )
-            )
-            for row in self._rows(_DECLARATIONS, ())
-        )  # fmt: skip
+        return tuple(map(self._emergency, self._rows(_DECLARATIONS, ())))
 
     # --- bulk reads: a batch's facts, one query per seller (or per chunk on old SQLite) ------
 
@@ -256,16 +233,9 @@ class _Reads:
     ) -> dict[int, tuple[Consent, ...]]:
         """Every consent of each number to a seller, oldest first; numbers without any left out."""
         found: dict[int, list[Consent]] = {}
-        instant, maybe, parse = self._instant, self._instant_or_none, self._json
         for sql, among in self._among(_CONSENTS_MANY, phones):
             for row in self._rows(sql, (seller, among)):
-                consent = consent_of(
-                    _ConsentRow(
-                        row[0], row[1], row[2], instant(row[3]), maybe(row[4]), row[5],
-                        parse(row[6]),
-                    )
-                )  # fmt: skip
-                found.setdefault(row[0], []).append(consent)
+                found.setdefault(row[0], []).append(self._consent(row))
         return {phone: tuple(items) for phone, items in found.items()}
 
     def recent_for_numbers(
@@ -273,11 +243,10 @@ class _Reads:
     ) -> dict[int, tuple[PastAttempt, ...]]:
         """``recent`` for many numbers; numbers without attempts left out."""
         found: dict[int, list[PastAttempt]] = {}
-        instant, moment = self._instant, self._param(since)
+        moment = self._param(since)
         for sql, among in self._among(_RECENT_MANY, phones):
             for row in self._rows(sql, (seller, moment, among)):
-                past = attempt_of(_AttemptRow(row[0], instant(row[1]), *row[2:]))
-                found.setdefault(row[0], []).append(past)
+                found.setdefault(row[0], []).append(self._attempt(row))
         return {phone: tuple(items) for phone, items in found.items()}
 
     def disconnected_for_numbers(self, phones: npt.NDArray[np.int64]) -> dict[int, datetime]:
@@ -286,6 +255,29 @@ class _Reads:
         for sql, among in self._among(_DISCONNECTED_MANY, phones):
             found.update((phone, self._instant(at)) for phone, at in self._rows(sql, (among,)))
         return found
+
+    # --- rows to domain objects (the repositories' builders), shared by single and bulk reads
+
+    def _consent(self, row: tuple[Any, ...]) -> Consent:
+        """A row of ``_CONSENTS`` or ``_CONSENTS_MANY``."""
+        return consent_of(
+            _ConsentRow(
+                row[0], row[1], row[2], self._instant(row[3]), self._instant_or_none(row[4]),
+                row[5], self._json(row[6]),
+            )
+        )  # fmt: skip
+
+    def _attempt(self, row: tuple[Any, ...]) -> PastAttempt:
+        """A row of ``_RECENT`` or ``_RECENT_MANY``."""
+        return attempt_of(_AttemptRow(row[0], self._instant(row[1]), *row[2:]))
+
+    def _emergency(self, row: tuple[Any, ...]) -> EmergencyDeclaration:
+        """A row of ``_EMERGENCIES`` or ``_DECLARATIONS``."""
+        return emergency_of(
+            _EmergencyRow(
+                row[0], self._json(row[1]), self._instant(row[2]), self._instant(row[3]), row[4]
+            )
+        )
 
     # --- the two drivers' differences ------------------------------------------------------
 
@@ -301,7 +293,7 @@ class _Reads:
             return
         if not self._sqlite:
             yield sql.format(among="= ANY(?::bigint[])"), numbers
-        elif _SQLITE_HAS_JSON:
+        elif SQLITE_HAS_JSON:
             text = orjson.dumps(numbers).decode()  # text: SQLite reads a blob as JSONB
             yield sql.format(among="IN (SELECT value FROM json_each(?))"), text
         else:

@@ -189,11 +189,11 @@ def _among(session: Session, column: Any, numbers: list[int]) -> ColumnElement[b
 def _takes_a_list(session: Session) -> bool:
     """Whether the database takes the asked numbers as one value (``_among``)."""
     dialect = session.get_bind().dialect.name
-    return dialect == "postgresql" or (dialect == "sqlite" and _SQLITE_HAS_JSON)
+    return dialect == "postgresql" or (dialect == "sqlite" and SQLITE_HAS_JSON)
 
 
 #: SQLite has ``json_each`` built in from 3.38 (earlier, only where JSON1 was compiled in).
-_SQLITE_HAS_JSON = sqlite3.sqlite_version_info >= (3, 38, 0)
+SQLITE_HAS_JSON = sqlite3.sqlite_version_info >= (3, 38, 0)
 
 
 def _distinct(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
