@@ -2,7 +2,9 @@
 
 For a jurisdiction (``US`` alone, or a state with the federal rules) and a year, ``snapshot``
 computes the effective calling window on each weekday (the intersection of every window that
-covers the attempt), the weekdays and the dates of the year that restricted-day rules ban,
+covers the attempt), the hours on the dates of the year where a window row's holiday hours
+apply (``holiday_hours``, only where some row has them), the weekdays and the dates of the year
+that restricted-day rules ban,
 and the frequency caps, do-not-call lists, consent requirements, EBR durations, abandonment
 limits and emergency bans in force. It does this for a few typical attempts (``PROFILES``):
 a live telemarketing call, a prerecorded telemarketing call and a live debt-collection call,
@@ -17,9 +19,15 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
-from callwarden.core.gate.calling_hours import local_hours
-from callwarden.core.gate.restricted_days import holiday
-from callwarden.core.rules.model import FEDERAL, CallingWindowRule, RestrictedDayRule, Scope
+from callwarden.core.gate.calling_hours import local_hours, window_for
+from callwarden.core.gate.holiday_calendars import holiday
+from callwarden.core.rules.model import (
+    FEDERAL,
+    CallingWindowRule,
+    DayWindow,
+    RestrictedDayRule,
+    Scope,
+)
 from callwarden.core.rules.ruleset import RuleSet
 from callwarden.core.types import Channel, LineType, Method, Purpose
 from callwarden.services.rules import jurisdictions, kinds_text
@@ -106,23 +114,53 @@ def effective_windows(
     tz = zones.zones[0] if zones is not None and zones.zones else None
     out: dict[str, str] = {}
     for index, name in enumerate(WEEKDAYS):
-        start, end = time(0), None
-        for rule in windows:
-            for window in rule.windows:
-                if index in window.days:
-                    lo: time = window.start
-                    hi: time | None = window.end
-                    if tz is not None:
-                        lo, hi = local_hours(rule, window, tz, day)
-                    start = max(start, lo)
-                    if hi is not None:
-                        end = hi if end is None else min(end, hi)
-        if end is None:
-            out[name] = "any time"
-        elif start < end:
-            out[name] = f"{start:%H:%M}-{end:%H:%M}"
-        else:
-            out[name] = "closed"
+        covering = [(r, w) for r in windows for w in r.windows if index in w.days]
+        out[name] = _hours_text(covering, tz, day)
+    return out
+
+
+def _hours_text(
+    covering: list[tuple[CallingWindowRule, DayWindow]], tz: str | None, day: date
+) -> str:
+    """The hours every one of the windows allows on ``day``: ``08:00-21:00``, ``closed``."""
+    start, end = time(0), None
+    for rule, window in covering:
+        lo: time = window.start
+        hi: time | None = window.end
+        if tz is not None:
+            lo, hi = local_hours(rule, window, tz, day)
+        start = max(start, lo)
+        if hi is not None:
+            end = hi if end is None else min(end, hi)
+    if end is None:
+        return "any time"
+    return f"{start:%H:%M}-{end:%H:%M}" if start < end else "closed"
+
+
+def holiday_hours(rules: RuleSet, state: str | None, profile: Profile, year: int) -> list[str]:
+    """Every date of the year on which a covering window row's holiday hours apply.
+
+    One line per date, the hours every covering window allows that day and the rows whose
+    holiday window applies: ``2026-04-24 Arbor Day: 13:00-21:00 (US-NE-PRERECORDED-...)``.
+    """
+    zones = rules.zones_of(state) if state else None
+    tz = zones.zones[0] if zones is not None and zones.zones else None
+    out: list[str] = []
+    day = date(year, 1, 1)
+    while day.year == year:
+        rows = [
+            r for r in _rows(rules, "calling_windows", state, day) if profile.covered_by(r.scope)
+        ]
+        if any(r.names_holidays for r in rows):
+            found = [(r, window_for(r, day)) for r in rows]
+            named = [(r, f[1]) for r, f in found if f is not None and f[1] is not None]
+            if named:
+                covering = [(r, f[0]) for r, f in found if f is not None]
+                ids = ", ".join(r.meta.id for r, _name in named)
+                out.append(
+                    f"{day.isoformat()} {named[0][1]}: {_hours_text(covering, tz, day)} ({ids})"
+                )
+        day += timedelta(days=1)
     return out
 
 
@@ -168,12 +206,16 @@ def _profile_effects(
             hours[day] = f"{hours[day]} with prior express consent only"
         else:
             hours[day] = "no calls"
-    return {
+    out: dict[str, Any] = {
         "calling_windows": hours,
         "window_rules": windows,
         "banned_weekdays": {d: banned[d] for d in WEEKDAYS if d in banned},
         "restricted_dates": restricted_dates(rules, state, profile, as_of.year),
     }
+    on_holidays = holiday_hours(rules, state, profile, as_of.year)
+    if on_holidays:  # only where a window row has holiday hours: the other snapshots stay
+        out["holiday_hours"] = on_holidays
+    return out
 
 
 def _rows(rules: RuleSet, family: str, state: str | None, day: date) -> list[Any]:

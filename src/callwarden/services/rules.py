@@ -184,6 +184,8 @@ def _window_text(row: Any) -> str:
     text = "calls only " + windows_text(row.windows)
     if row.standard_time:
         text += " standard time (an hour later on the clock during daylight saving time)"
+    if row.names_holidays:
+        text += f" ({holidays_text(row)})"
     return text
 
 
@@ -214,11 +216,13 @@ def _reassigned_text(_row: Any) -> str:
 
 
 def windows_text(windows: Iterable[DayWindow]) -> str:
-    """``Mon-Sat 09:00-21:00; Sun 12:00-21:00``."""
-    parts = [
-        f"{days_text(w.days)} {w.start:%H:%M}-{w.end:%H:%M}"
-        for w in sorted(windows, key=lambda w: min(w.days))
-    ]
+    """``Mon-Sat 09:00-21:00; Sun 12:00-21:00``; a holiday window ``Sun and holidays ...``."""
+    parts = []
+    for w in sorted(windows, key=lambda w: min(w.days, default=len(DAY_NAMES))):
+        days = days_text(w.days) if w.days else ""
+        if w.holidays:
+            days = f"{days} and holidays" if days else "holidays"
+        parts.append(f"{days} {w.start:%H:%M}-{w.end:%H:%M}")
     return "; ".join(parts)
 
 
@@ -250,9 +254,16 @@ def kinds_text(kinds: Iterable[ConsentKind], joiner: str) -> str:
 
 
 def _restricted_text(row: Any) -> str:
+    parts = [days_text(row.weekdays)] if row.weekdays else []
+    if row.holiday_calendar is not None or row.fixed_holidays:
+        parts.append(holidays_text(row))
+    text = "no calls on " + " and ".join(parts)
+    return text + ", unless the person gave prior express consent" if row.unless_consent else text
+
+
+def holidays_text(row: Any) -> str:
+    """A row's holidays: ``holidays of the US-PA calendar and Flag Day (June 14)``."""
     parts = []
-    if row.weekdays:
-        parts.append(days_text(row.weekdays))
     if row.holiday_calendar is not None:
         names = f" ({', '.join(row.holiday_names)})" if row.holiday_names else ""
         parts.append(f"holidays of the {row.holiday_calendar} calendar{names}")
@@ -261,8 +272,7 @@ def _restricted_text(row: Any) -> str:
             f"{h.name} ({date(2000, h.month, h.day):%B} {h.day})" for h in row.fixed_holidays
         )
         parts.append(fixed)
-    text = "no calls on " + " and ".join(parts)
-    return text + ", unless the person gave prior express consent" if row.unless_consent else text
+    return " and ".join(parts)
 
 
 def _cap_text(row: Any) -> str:

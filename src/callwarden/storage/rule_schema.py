@@ -24,6 +24,8 @@ from callwarden.storage.rule_examples import LIST_NAME, ExampleIn, Row
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+#: A window's day that stands for the row's holidays.
+HOLIDAY = "holiday"
 _NON_EMERGENCY: list[Purpose] = [p for p in Purpose if p is not Purpose.EMERGENCY]
 
 
@@ -102,9 +104,12 @@ class ScopedRuleIn(RuleIn):
 
 
 class WindowIn(Row):
-    """Permitted hours on some days: start inclusive, end exclusive, local time."""
+    """Permitted hours on some days: start inclusive, end exclusive, local time.
 
-    days: list[Day] = Field(min_length=1)
+    ``"holiday"`` among the days stands for the row's holidays, whatever their weekday.
+    """
+
+    days: list[Day | Literal["holiday"]] = Field(min_length=1)
     start: time
     end: time
 
@@ -120,36 +125,10 @@ class WindowIn(Row):
     def to_core(self) -> m.DayWindow:
         """The core's DayWindow."""
         return m.DayWindow(
-            days=frozenset(DAYS.index(d) for d in self.days), start=self.start, end=self.end
-        )
-
-
-class CallingWindowIn(ScopedRuleIn):
-    """A calling window row; a weekday no window names is not restricted by it."""
-
-    windows: list[WindowIn] = Field(min_length=1)
-    #: The hours are the zone's standard time (the statute names, say, Central Standard Time).
-    standard_time: bool = False
-
-    @field_validator("windows")
-    @classmethod
-    def _one_window_per_day(cls, windows: list[WindowIn]) -> list[WindowIn]:
-        seen: set[str] = set()
-        for window in windows:
-            twice = seen & set(window.days)
-            if twice:
-                msg = f"{sorted(twice)} appear in two windows of one rule"
-                raise ValueError(msg)
-            seen |= set(window.days)
-        return windows
-
-    def to_core(self) -> m.CallingWindowRule:
-        """The core rule."""
-        return m.CallingWindowRule(
-            meta=self.meta(),
-            scope=self.scope(),
-            windows=tuple(w.to_core() for w in self.windows),
-            standard_time=self.standard_time,
+            days=frozenset(DAYS.index(d) for d in self.days if d != HOLIDAY),
+            start=self.start,
+            end=self.end,
+            holidays=HOLIDAY in self.days,
         )
 
 
@@ -174,24 +153,16 @@ class FixedHolidayIn(Row):
         return m.FixedHoliday(name=self.name, month=self.month, day=self.day)
 
 
-class RestrictedDayIn(ScopedRuleIn):
-    """A whole-day ban: weekdays, holidays of a ``holidays`` calendar, fixed-date holidays."""
+class HolidaysIn(Row):
+    """The holidays a row names.
 
-    weekdays: list[Day] = Field(default_factory=list)
+    A ``holidays`` calendar (some of its holidays by name) and fixed-date holidays that the
+    calendar lacks.
+    """
+
     holiday_calendar: str | None = Field(default=None, pattern=r"^US(-[A-Z]{2})?$")
     holiday_names: list[str] = Field(default_factory=list)
-    fixed_holidays: list[FixedHolidayIn] = Field(default_factory=list, validate_default=True)
-    unless_consent: bool = False
-
-    @field_validator("fixed_holidays")
-    @classmethod
-    def _bans_something(
-        cls, fixed: list[FixedHolidayIn], info: ValidationInfo
-    ) -> list[FixedHolidayIn]:
-        if not (fixed or info.data.get("weekdays") or info.data.get("holiday_calendar")):
-            msg = "a restricted-day rule needs weekdays, a holiday_calendar or fixed_holidays"
-            raise ValueError(msg)
-        return fixed
+    fixed_holidays: list[FixedHolidayIn] = Field(default_factory=list)
 
     @field_validator("holiday_calendar")
     @classmethod
@@ -206,16 +177,91 @@ class RestrictedDayIn(ScopedRuleIn):
             raise ValueError(msg) from exc
         return calendar
 
+    @field_validator("holiday_names")
+    @classmethod
+    def _names_need_a_calendar(cls, names: list[str], info: ValidationInfo) -> list[str]:
+        if names and info.data.get("holiday_calendar") is None:
+            msg = "holiday_names pick holidays of a holiday_calendar, and none is given"
+            raise ValueError(msg)
+        return names
+
+    def holidays_core(self) -> dict[str, object]:
+        """The core rows' holiday fields."""
+        return {
+            "holiday_calendar": self.holiday_calendar,
+            "holiday_names": tuple(self.holiday_names),
+            "fixed_holidays": tuple(h.to_core() for h in self.fixed_holidays),
+        }
+
+
+class CallingWindowIn(ScopedRuleIn, HolidaysIn):
+    """A calling window row; a weekday no window names is not restricted by it.
+
+    A row that names holidays (``holiday_calendar``, ``fixed_holidays``) has exactly one
+    window whose days include ``"holiday"``: on the row's holidays that window's hours apply,
+    whatever the weekday; a window for ``"holiday"`` needs the row to name holidays.
+    """
+
+    windows: list[WindowIn] = Field(min_length=1)
+    #: The hours are the zone's standard time (the statute names, say, Central Standard Time).
+    standard_time: bool = False
+
+    @field_validator("windows")
+    @classmethod
+    def _one_window_per_day(cls, windows: list[WindowIn], info: ValidationInfo) -> list[WindowIn]:
+        seen: set[str] = set()
+        for window in windows:
+            twice = seen & set(window.days)
+            if twice:
+                msg = f"{sorted(twice)} appear in two windows of one rule"
+                raise ValueError(msg)
+            seen |= set(window.days)
+        # The holiday fields come first (HolidaysIn), so they are in ``info.data`` when valid.
+        names = bool(info.data.get("holiday_calendar") or info.data.get("fixed_holidays"))
+        if names and HOLIDAY not in seen:
+            msg = 'the row names holidays, but no window covers "holiday"'
+            raise ValueError(msg)
+        if HOLIDAY in seen and not names:
+            msg = (
+                'a window covers "holiday", but the row names no holiday_calendar or fixed_holidays'
+            )
+            raise ValueError(msg)
+        return windows
+
+    def to_core(self) -> m.CallingWindowRule:
+        """The core rule."""
+        return m.CallingWindowRule(
+            meta=self.meta(),
+            scope=self.scope(),
+            windows=tuple(w.to_core() for w in self.windows),
+            standard_time=self.standard_time,
+            **self.holidays_core(),  # type: ignore[arg-type]
+        )
+
+
+class RestrictedDayIn(ScopedRuleIn, HolidaysIn):
+    """A whole-day ban: weekdays, holidays of a ``holidays`` calendar, fixed-date holidays."""
+
+    weekdays: list[Day] = Field(default_factory=list, validate_default=True)
+    unless_consent: bool = False
+
+    @field_validator("weekdays")
+    @classmethod
+    def _bans_something(cls, weekdays: list[Day], info: ValidationInfo) -> list[Day]:
+        # The holiday fields come first (HolidaysIn), so they are in ``info.data`` when valid.
+        if not (weekdays or info.data.get("holiday_calendar") or info.data.get("fixed_holidays")):
+            msg = "a restricted-day rule needs weekdays, a holiday_calendar or fixed_holidays"
+            raise ValueError(msg)
+        return weekdays
+
     def to_core(self) -> m.RestrictedDayRule:
         """The core rule."""
         return m.RestrictedDayRule(
             meta=self.meta(),
             scope=self.scope(),
             weekdays=frozenset(DAYS.index(d) for d in self.weekdays),
-            holiday_calendar=self.holiday_calendar,
-            holiday_names=tuple(self.holiday_names),
-            fixed_holidays=tuple(h.to_core() for h in self.fixed_holidays),
             unless_consent=self.unless_consent,
+            **self.holidays_core(),  # type: ignore[arg-type]
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -114,6 +114,23 @@ class TestShippedData:
         assert load_rule_set(TESTDATA).all_rows()
 
 
+def test_a_window_for_holidays_loads(tmp_path: Path) -> None:
+    text = (
+        '[[rule]]\nid = "US-NE-W"\njurisdiction = "US-NE"\neffective_from = 2000-01-01\n'
+        'citation = "x 1"\nholiday_calendar = "US-NE"\nholiday_names = ["Arbor Day"]\n'
+        'fixed_holidays = [{ name = "X Day", month = 6, day = 1 }]\n'
+        'windows = [{ days = ["sun", "holiday"], start = "13:00", end = "21:00" },'
+        ' { days = ["mon"], start = "09:00", end = "20:00" }]\n'
+    )
+    [row] = load_rule_set(rule_dir(tmp_path, {"calling_windows.toml": text})).calling_windows
+    assert row.holiday_calendar == "US-NE"
+    assert row.holiday_names == ("Arbor Day",)
+    assert [h.name for h in row.fixed_holidays] == ["X Day"]
+    sunday, monday = row.windows
+    assert (sunday.days, sunday.holidays, sunday.start) == (frozenset({6}), True, time(13))
+    assert (monday.days, monday.holidays) == (frozenset({0}), False)
+
+
 class TestBadFiles:
     def test_bad_toml_names_the_file_and_line(self, tmp_path: Path) -> None:
         """A syntax error is refused with the file and the line."""
@@ -165,7 +182,44 @@ class TestBadFiles:
                 "restricted_days.toml",
                 '[[rule]]\nid = "US-XX-BAN"\njurisdiction = "US"\neffective_from = 2000-01-01\n'
                 'citation = "x 1"\n',
-                "fixed_holidays",
+                "weekdays",
+            ),
+            (
+                "calling_windows.toml",
+                '[[rule]]\nid = "US-XX-W"\njurisdiction = "US"\neffective_from = 2000-01-01\n'
+                'citation = "x 1"\nholiday_calendar = "US"\n'
+                'windows = [{ days = ["sun"], start = "13:00", end = "21:00" }]\n',
+                "windows",
+            ),
+            (
+                "calling_windows.toml",
+                '[[rule]]\nid = "US-XX-W"\njurisdiction = "US"\neffective_from = 2000-01-01\n'
+                'citation = "x 1"\n'
+                'windows = [{ days = ["holiday"], start = "13:00", end = "21:00" }]\n',
+                "windows",
+            ),
+            (
+                "calling_windows.toml",
+                '[[rule]]\nid = "US-XX-W"\njurisdiction = "US"\neffective_from = 2000-01-01\n'
+                'citation = "x 1"\nholiday_calendar = "US"\n'
+                'windows = [{ days = ["sun", "holiday"], start = "13:00", end = "21:00" },'
+                ' { days = ["holiday"], start = "09:00", end = "21:00" }]\n',
+                "windows",
+            ),
+            (
+                "calling_windows.toml",
+                '[[rule]]\nid = "US-XX-W"\njurisdiction = "US"\neffective_from = 2000-01-01\n'
+                'citation = "x 1"\nholiday_names = ["Labor Day"]\nfixed_holidays = '
+                '[{ name = "X Day", month = 6, day = 1 }]\n'
+                'windows = [{ days = ["holiday"], start = "13:00", end = "21:00" }]\n',
+                "holiday_names",
+            ),
+            (
+                "calling_windows.toml",
+                '[[rule]]\nid = "US-XX-W"\njurisdiction = "US"\neffective_from = 2000-01-01\n'
+                'citation = "x 1"\nholiday_calendar = "US-ZZ"\n'
+                'windows = [{ days = ["holiday"], start = "13:00", end = "21:00" }]\n',
+                "holiday_calendar",
             ),
             (
                 "restricted_days.toml",

@@ -22,6 +22,7 @@ from callwarden.core.gate.check import (
     zone,
 )
 from callwarden.core.gate.context import CheckContext
+from callwarden.core.gate.holiday_calendars import holiday
 from callwarden.core.rules.model import CallingWindowRule, DayWindow
 
 #: The local hours of one day that every rule allows: (start, end or None for midnight), or
@@ -57,14 +58,16 @@ class CallingHoursCheck:
                 continue  # inside every window: no rule to name
             now, weekday = local.time(), local.weekday()
             for rule in self._rows.at(ctx, cand.state, day):
-                window = _window_for(rule, weekday)
-                if window is None:
+                found = window_for(rule, day)
+                if found is None:
                     continue
+                window, holiday = found
                 lo, hi = local_hours(rule, window, cand.tz, day)
                 if lo <= now and (hi is None or now < hi):
                     continue
-                key = (rule.meta.id, cand.tz, cand.state, weekday, now.hour, now.minute, lo, hi)
-                build = _outside(rule, cand, local, window, (lo, hi))
+                minute = (now.hour, now.minute)
+                key = (rule.meta.id, cand.tz, cand.state, weekday, holiday, minute, lo, hi)
+                build = _outside(rule, cand, local, found, (lo, hi))
                 out.append(self._reasons.get(ctx.rules, key, build))
         return out
 
@@ -110,10 +113,10 @@ class CallingHoursCheck:
             return memo[key]
         lo, hi = time(0), None
         for rule in self._rows.at(ctx, state, day):
-            window = _window_for(rule, day.weekday())
-            if window is None:
+            covering = window_for(rule, day)
+            if covering is None:
                 continue
-            start, end = local_hours(rule, window, tz, day)
+            start, end = local_hours(rule, covering[0], tz, day)
             lo = max(lo, start)
             if end is not None:
                 hi = end if hi is None else min(hi, end)
@@ -164,18 +167,21 @@ def _outside(
     rule: CallingWindowRule,
     cand: JurisdictionCandidate,
     local: datetime,
-    window: DayWindow,
+    found: tuple[DayWindow, str | None],
     hours: tuple[time, time | None],
 ) -> Callable[[], Reason]:
     """How to write the reason of a local time outside a rule's window (local minute only)."""
 
     def build() -> Reason:
+        window, holiday = found
         where = cand.state or cand.tz
         span = _span(window)
         if rule.standard_time:
             lo, hi = hours
             end = "24:00" if hi is None else f"{hi:%H:%M}"
             span = f"{lo:%H:%M}-{end} ({span} standard time)"
+        if holiday is not None:
+            span = f"{span}, the hours on holidays ({holiday})"
         message = (
             f"{_WEEKDAYS[local.weekday()]} {local.hour:02d}:{local.minute:02d} in {cand.tz} "
             f"({where}) is outside {span}"
@@ -185,8 +191,20 @@ def _outside(
     return build
 
 
-def _window_for(rule: CallingWindowRule, weekday: int) -> DayWindow | None:
+def window_for(rule: CallingWindowRule, day: date) -> tuple[DayWindow, str | None] | None:
+    """The rule's window on a local date, with the holiday's name when it is the holiday window.
+
+    On one of the row's holidays its holiday window applies, whatever the weekday; on other
+    days the window naming the weekday; None when no window covers the day.
+    """
+    if rule.names_holidays:
+        name = holiday(rule, day)
+        if name is not None:
+            for window in rule.windows:
+                if window.holidays:
+                    return window, name
+    weekday = day.weekday()
     for window in rule.windows:
         if weekday in window.days:
-            return window
+            return window, None
     return None

@@ -12,26 +12,21 @@ force. Every candidate time zone's local date must be free of bans.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from functools import lru_cache, partial
-from types import MappingProxyType
-
-import holidays
+from functools import partial
 
 from callwarden.core.decision import Reason, ReasonCode
 from callwarden.core.gate import _rows
 from callwarden.core.gate._consents import usable
 from callwarden.core.gate.check import HORIZON, first_agreed, reason, zone
 from callwarden.core.gate.context import CheckContext
+from callwarden.core.gate.holiday_calendars import holiday
 from callwarden.core.rules.model import RestrictedDayRule
 from callwarden.core.rules.ruleset import RuleSet
 from callwarden.core.types import ConsentKind
-from callwarden.errors import InvalidRuleFile
 
 #: The consents that lift an ``unless_consent`` ban.
 LIFTING_CONSENTS = frozenset({ConsentKind.EXPRESS, ConsentKind.WRITTEN})
-_OBSERVED = " (observed)"
 
 
 class RestrictedDaysCheck:
@@ -122,38 +117,3 @@ def _why(rule: RestrictedDayRule, day: date) -> str | None:
         return f"a {day:%A}, when this rule bans calls"
     name = holiday(rule, day)
     return None if name is None else f"a holiday ({name}), when this rule bans calls"
-
-
-def holiday(rule: RestrictedDayRule, day: date) -> str | None:
-    """The name of the row's holiday on ``day``, or None when it is not one the row bans.
-
-    A fixed-date holiday of the row counts on its date (the law names the date; no observed
-    day); the calendar's holidays count as the calendar has them, observed days included.
-    """
-    for fixed in rule.fixed_holidays:
-        if fixed.month == day.month and fixed.day == day.day:
-            return fixed.name
-    if rule.holiday_calendar is None:
-        return None
-    names = calendar(rule.holiday_calendar, day.year).get(day)
-    if names is None:
-        return None
-    wanted = set(rule.holiday_names)
-    for name in names.split("; "):
-        if not wanted or name.removesuffix(_OBSERVED) in wanted:
-            return name
-    return None
-
-
-@lru_cache(maxsize=512)
-def calendar(name: str, year: int) -> Mapping[date, str]:
-    """The holidays of a ``US`` or ``US-XX`` calendar in one year (cached, read-only)."""
-    country, _, subdiv = name.partition("-")
-    try:
-        found = holidays.country_holidays(country, subdiv=subdiv or None, years=year)
-    except NotImplementedError as exc:
-        raise InvalidRuleFile(
-            f"holiday calendar {name!r} is not known to the holidays package",
-            details={"field": "holiday_calendar", "calendar": name},
-        ) from exc
-    return MappingProxyType(dict(found))

@@ -70,12 +70,26 @@ class Scope:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FixedHoliday:
+    """A holiday on the same date every year, which a ``holidays`` calendar lacks."""
+
+    name: str
+    month: int
+    day: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DayWindow:
-    """Permitted local hours on some weekdays (0 = Monday); start inclusive, end exclusive."""
+    """Permitted local hours on some weekdays (0 = Monday); start inclusive, end exclusive.
+
+    With ``holidays`` the window also covers the row's holidays, whatever their weekday, and
+    on those it is the row's only window.
+    """
 
     days: frozenset[int]
     start: time
     end: time
+    holidays: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,22 +99,22 @@ class CallingWindowRule:
     A weekday that no window names is not restricted by this rule (whole-day bans are
     ``RestrictedDayRule`` rows). With ``standard_time`` the hours are those of the zone's
     standard time (a statute that names Central Standard Time): while daylight saving time is
-    in effect they fall an hour later on the local clock.
+    in effect they fall an hour later on the local clock. A row with holidays (a calendar,
+    fixed dates, or both, read as in ``RestrictedDayRule``) has one window for them.
     """
 
     meta: RuleMeta
     scope: Scope
     windows: tuple[DayWindow, ...]
     standard_time: bool = False
+    holiday_calendar: str | None = None
+    holiday_names: tuple[str, ...] = ()
+    fixed_holidays: tuple[FixedHoliday, ...] = ()
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FixedHoliday:
-    """A holiday on the same date every year, which a ``holidays`` calendar lacks."""
-
-    name: str
-    month: int
-    day: int
+    @property
+    def names_holidays(self) -> bool:
+        """Whether the row has holidays of its own (and so a window for them)."""
+        return self.holiday_calendar is not None or bool(self.fixed_holidays)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -60,9 +60,12 @@ prefixes for states with several) and `VERSION`. Every row is a `[[rule]]` table
   strictest reading).
 - The family's own fields: `windows` (calling windows: days, start inclusive, end exclusive,
   in the called party's local time), `standard_time` (the hours are the zone's standard time,
-  an hour later on the clock during daylight saving time); `weekdays`, `holiday_calendar` (a
-  calendar of the `holidays` package), `holiday_names`, `fixed_holidays` (holidays on a fixed
-  date that the calendar lacks: `name`, `month`, `day`), `unless_consent` (restricted days);
+  an hour later on the clock during daylight saving time); a calling window row may name
+  holidays as a restricted-day row does, and then has one window whose `days` include
+  `"holiday"`: on the row's holidays that window's hours apply, whatever the weekday;
+  `weekdays`, `holiday_calendar` (a calendar of the `holidays` package), `holiday_names`,
+  `fixed_holidays` (holidays on a fixed date that the calendar lacks: `name`, `month`, `day`),
+  `unless_consent` (restricted days);
   `max_attempts`, `window_hours` or `window_days`, `per_campaign`, `counted_channels`,
   `quiet_days_after_conversation` (frequency caps); `list_name`, `max_age_days`,
   `exemptions` (do-not-call lists); `purchase_months`, `inquiry_months` (EBR); `accepted`
@@ -117,8 +120,6 @@ apply them:
   screening path turns on whether a number is unlisted, which the gate cannot know;
 - the unlisted and unpublished numbers of Maine's ban on automated solicitation (10 M.R.S.
   1498(2)(C)); its paging and cellular part is US-ME-AUTOMATED-WIRELESS-BAN;
-- Nebraska's unverified 13:00-21:00 limit for prerecorded messages on legal holidays (the
-  Sunday part is encoded);
 - Mardi Gras in Alabama's Baldwin and Mobile counties, which secondary sources add to the
   Alabama holidays: a ban by county needs the called party's county, which neither the number
   nor a state and ZIP address gives the gate (Rhode Island Independence Day and

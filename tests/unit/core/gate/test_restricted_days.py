@@ -10,7 +10,8 @@ from callwarden.core.decision import Confidence
 from callwarden.core.gate.calling_hours import CallingHoursCheck
 from callwarden.core.gate.context import Facts
 from callwarden.core.gate.gate import Gate
-from callwarden.core.gate.restricted_days import RestrictedDaysCheck, calendar, holiday
+from callwarden.core.gate.holiday_calendars import calendar, holiday
+from callwarden.core.gate.restricted_days import RestrictedDaysCheck
 from callwarden.core.rules.model import FixedHoliday, RestrictedDayRule
 from callwarden.core.rules.ruleset import RuleSet
 from callwarden.core.types import (
