@@ -14,9 +14,11 @@ from callwarden.core.gate.check import ClockCheck, SteadyCheck
 from callwarden.core.gate.checks import default_checks
 from callwarden.core.gate.gate import Gate
 from callwarden.core.gate.numbering import normalize
+from callwarden.core.types import Consent, ConsentKind, Purpose
 from rule_rows import Asking
 from strategies import ADDRESSES, attempts, clock_facts, facts
 
+UTAH = "8012345678"
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -53,6 +55,53 @@ def test_next_allowed_at_is_allowed_and_minimal(gate: Gate, case) -> None:
     assert all(r.code in CLOCK_CODES for r in decision.reasons)
     later = decision.next_allowed_at
     assert later > attempt.at
+    assert gate.decide(replace(attempt, at=later), known).allowed
+    assert not gate.decide(replace(attempt, at=later - timedelta(minutes=1)), known).allowed
+
+
+@st.composite
+def lifting_cases(draw: st.DrawFn):  # type: ignore[no-untyped-def]
+    """A clock-only attempt with consents given or revoked within days of it.
+
+    Consents of every kind to the seller (or a rival), some given after the attempt, some
+    revoked before or after it, sometimes a disconnection: where a row is ``unless_consent``
+    (a Utah window and Sunday ban in the test rules), the instants at which a consent starts
+    or stops lifting it fall inside the search.
+    """
+    attempt, known = draw(cases(clock_only=True))
+    if draw(st.integers(0, 3)):  # mostly Utah telemarketing, where the rows are
+        attempt = replace(attempt, phone=UTAH, purpose=Purpose.TELEMARKETING, address=None)
+    phone = normalize(attempt.phone)
+    near = st.integers(-24 * 60, 24 * 60).map(lambda m: attempt.at + timedelta(minutes=m))
+    consents = []
+    for _ in range(draw(st.integers(1, 3))):
+        given_at = draw(near)
+        revoked = None
+        if draw(st.booleans()):
+            revoked = given_at + timedelta(minutes=draw(st.integers(1, 24 * 60)))
+        consents.append(
+            Consent(
+                phone=phone,
+                seller=draw(st.sampled_from(["acme", "acme", "rival"])),
+                kind=draw(st.sampled_from(ConsentKind)),
+                at=given_at,
+                revoked_at=revoked,
+            )
+        )
+    reassigned = draw(st.one_of(st.none(), near))
+    return attempt, replace(known, consents=tuple(consents), reassigned_at=reassigned)
+
+
+@SETTINGS
+@given(case=lifting_cases())
+def test_next_allowed_at_is_minimal_where_consents_come_and_go(gate: Gate, case) -> None:
+    """A consent that starts or stops lifting a rule after the attempt moves next_allowed_at."""
+    attempt, known = case
+    decision = gate.decide(attempt, known)
+    if decision.next_allowed_at is None:
+        return
+    assert all(r.code in CLOCK_CODES for r in decision.reasons)
+    later = decision.next_allowed_at
     assert gate.decide(replace(attempt, at=later), known).allowed
     assert not gate.decide(replace(attempt, at=later - timedelta(minutes=1)), known).allowed
 

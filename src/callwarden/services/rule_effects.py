@@ -189,7 +189,7 @@ def _profile_effects(
     rules: RuleSet, state: str | None, profile: Profile, as_of: date
 ) -> dict[str, Any]:
     windows = [
-        r.meta.id
+        r.meta.id + (" (unless consent)" if r.unless_consent else "")
         for r in _rows(rules, "calling_windows", state, as_of)
         if profile.covered_by(r.scope)
     ]

@@ -186,7 +186,10 @@ def _window_text(row: Any) -> str:
         text += " standard time (an hour later on the clock during daylight saving time)"
     if row.names_holidays:
         text += f" ({holidays_text(row)})"
-    return text
+    return text + _UNLESS_CONSENT if row.unless_consent else text
+
+
+_UNLESS_CONSENT = ", unless the person gave prior express consent"
 
 
 def _ebr_text(row: Any) -> str:
@@ -258,7 +261,7 @@ def _restricted_text(row: Any) -> str:
     if row.holiday_calendar is not None or row.fixed_holidays:
         parts.append(holidays_text(row))
     text = "no calls on " + " and ".join(parts)
-    return text + ", unless the person gave prior express consent" if row.unless_consent else text
+    return text + _UNLESS_CONSENT if row.unless_consent else text
 
 
 def holidays_text(row: Any) -> str:

@@ -205,6 +205,8 @@ class CallingWindowIn(ScopedRuleIn, HolidaysIn):
     windows: list[WindowIn] = Field(min_length=1)
     #: The hours are the zone's standard time (the statute names, say, Central Standard Time).
     standard_time: bool = False
+    #: Prior express (or written) consent to the seller lifts the row.
+    unless_consent: bool = False
 
     @field_validator("windows")
     @classmethod
@@ -235,6 +237,7 @@ class CallingWindowIn(ScopedRuleIn, HolidaysIn):
             scope=self.scope(),
             windows=tuple(w.to_core() for w in self.windows),
             standard_time=self.standard_time,
+            unless_consent=self.unless_consent,
             **self.holidays_core(),  # type: ignore[arg-type]
         )
 

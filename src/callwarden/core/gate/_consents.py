@@ -47,6 +47,28 @@ _ORDER = {kind: i for i, kind in enumerate(ConsentKind)}
 
 #: Kinds of consent that, once given, count until revoked (an EBR also lapses).
 LASTING_KINDS = frozenset({ConsentKind.WRITTEN, ConsentKind.EXPRESS})
+#: The consents that lift an ``unless_consent`` row (a calling window, a restricted day).
+LIFTING_KINDS = LASTING_KINDS
+
+
+def lifting_changes(ctx: CheckContext) -> tuple[datetime, ...]:
+    """Every instant (UTC, in order) at which a consent may start or stop lifting a row.
+
+    Between two of them, and after the last, whether ``usable(ctx, LIFTING_KINDS, t)`` finds
+    a consent is the same for every ``t``: the lifting kinds last until revoked, so what
+    changes it is a consent being given or revoked, or the number being disconnected.
+    """
+    seller = ctx.attempt.seller
+    found: set[datetime] = set()
+    for c in ctx.facts.consents:
+        if c.seller != seller or c.kind not in LIFTING_KINDS:
+            continue
+        found.add(utc(c.at))
+        if c.revoked_at is not None:
+            found.add(utc(c.revoked_at))
+    if found and ctx.facts.reassigned_at is not None:
+        found.add(utc(ctx.facts.reassigned_at))
+    return tuple(sorted(found))
 
 
 def settled_kinds(

@@ -100,6 +100,29 @@ class Applicable(Generic[S]):
         return self._rows.of(rules)
 
 
+class Liftable:
+    """Whether a consent may lift a row of one family in a candidate's jurisdiction.
+
+    Only where a row of the federal rules or of a candidate state is ``unless_consent`` can a
+    consent change what the family's check allows; elsewhere its memos hold with consents too.
+    """
+
+    def __init__(self, family: str) -> None:
+        """For rows of ``family`` (a ``RuleSet`` field whose rows have ``unless_consent``)."""
+        self.family = family
+        #: The states (None: federal) with a row a consent lifts, and their rule set.
+        self._lifting: tuple[RuleSet | None, frozenset[str | None]] = (None, frozenset())
+
+    def __call__(self, ctx: CheckContext) -> bool:
+        """Whether some row of a candidate's jurisdiction (on any day) is ``unless_consent``."""
+        known, lifting = self._lifting
+        if known is not ctx.rules:  # one rule set at a time, known by identity
+            rows = getattr(ctx.rules, self.family)
+            lifting = frozenset(r.meta.state for r in rows if r.unless_consent)
+            self._lifting = (ctx.rules, lifting)
+        return None in lifting or any(c.state in lifting for c in ctx.candidates if c.state)
+
+
 def places_key(ctx: CheckContext) -> tuple[object, ...]:
     """What the rows in scope at the attempt's own instant depend on, as a key.
 

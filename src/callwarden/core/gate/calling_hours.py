@@ -2,7 +2,10 @@
 
 Federal windows (47 CFR 64.1200(c)(1) and 16 CFR 310.4(c) for telemarketing; 15 U.S.C.
 1692c(a)(1) and 12 CFR 1006.6(b)(1)(i) for debt collection) and state windows come from the rule
-data. Every candidate time zone must be inside every window that covers the attempt.
+data. Every candidate time zone must be inside every window that covers the attempt. A row
+with holidays has a window for them (Nebraska's prerecorded messages); a row marked
+``unless_consent`` is lifted by the seller's prior express (or written) consent in force (Utah
+Code 13-25a-103(3)).
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from functools import lru_cache, partial
 
 from callwarden.core.decision import JurisdictionCandidate, Reason, ReasonCode
 from callwarden.core.gate import _rows
+from callwarden.core.gate._consents import LIFTING_KINDS, lifting_changes, usable
 from callwarden.core.gate.check import (
     HORIZON,
     Reasons,
     RuleSetMemo,
     first_agreed,
+    first_between_changes,
     reason,
     zone,
 )
@@ -43,10 +48,15 @@ class CallingHoursCheck:
         #: scope and the rule set: the last search per candidates and scope is remembered.
         self._earliest = _rows.EarliestMemo()
         self._reasons = Reasons()
+        self._liftable = _rows.Liftable("calling_windows")
 
     def __call__(self, ctx: CheckContext) -> list[Reason]:
-        """Reasons for each (rule, zone) whose window the attempt's local time misses."""
+        """Reasons for each (rule, zone) whose window the attempt's local time misses.
+
+        A row marked ``unless_consent`` names none when a consent lifts it at the attempt.
+        """
         out: list[Reason] = []
+        lifted: bool | None = None
         for cand, local in zip(ctx.candidates, ctx.locals_at(ctx.attempt.at), strict=True):
             day = local.date()
             hours = self._open_hours(ctx, cand.state, cand.tz, day)
@@ -65,6 +75,11 @@ class CallingHoursCheck:
                 lo, hi = local_hours(rule, window, cand.tz, day)
                 if lo <= now and (hi is None or now < hi):
                     continue
+                if rule.unless_consent:
+                    if lifted is None:
+                        lifted = _lifted(ctx, ctx.attempt.at)
+                    if lifted:
+                        continue
                 minute = (now.hour, now.minute)
                 key = (rule.meta.id, cand.tz, cand.state, weekday, holiday, minute, lo, hi)
                 build = _outside(rule, cand, local, found, (lo, hi))
@@ -76,23 +91,41 @@ class CallingHoursCheck:
         cands = ctx.candidates
         if not cands:
             return instant
+        if ctx.facts.consents and self._liftable(ctx):
+            # A row may be lifted by a consent, in force for a while: no memo can hold that,
+            # and the search restarts where a consent starts or stops lifting.
+            return self._search(ctx, instant, lifting_changes(ctx))
         key = (cands, *_rows.kind(ctx))
         return self._earliest.through(ctx.rules, key, instant, lambda: self._search(ctx, instant))
 
-    def _search(self, ctx: CheckContext, instant: datetime) -> datetime | None:
-        """The first instant every candidate's windows allow, searched afresh."""
-        asks = [partial(self._next_open, ctx, c.state, c.tz) for c in ctx.candidates]
+    def _search(
+        self, ctx: CheckContext, instant: datetime, changes: tuple[datetime, ...] | None = None
+    ) -> datetime | None:
+        """The first instant every candidate's windows allow, searched afresh.
+
+        ``changes`` (with consents that may lift a row): the instants at which a consent
+        starts or stops lifting one; None: no consent lifts any row.
+        """
+        lifting = changes is not None
+        asks = [partial(self._next_open, ctx, c.state, c.tz, lifting) for c in ctx.candidates]
+        if changes:
+            asks = [partial(first_between_changes, ask, changes) for ask in asks]
         return first_agreed(asks, instant)
 
     def _next_open(
-        self, ctx: CheckContext, state: str | None, tz: str, instant: datetime
+        self, ctx: CheckContext, state: str | None, tz: str, lifting: bool, instant: datetime
     ) -> datetime | None:
-        """First instant >= ``instant`` that every rule of one candidate allows."""
+        """First instant >= ``instant`` that every rule of one candidate allows.
+
+        With ``lifting``, rows a consent lifts at ``instant`` are left out (the caller
+        restarts the search where that changes).
+        """
         tzinfo = zone(tz)
         local = instant.astimezone(tzinfo)
+        lifted = lifting and _lifted(ctx, instant)
         for offset in range(HORIZON.days + 1):
             day = local.date() + timedelta(days=offset)
-            bounds = self._open_hours(ctx, state, tz, day)
+            bounds = self._open_hours(ctx, state, tz, day, lifted=lifted)
             if bounds is None:
                 continue
             lo = datetime.combine(day, bounds[0], tzinfo)
@@ -105,14 +138,21 @@ class CallingHoursCheck:
                 return lo.astimezone(instant.tzinfo)
         return None
 
-    def _open_hours(self, ctx: CheckContext, state: str | None, tz: str, day: date) -> _Hours:
-        """The local hours every rule allows on ``day`` (end None: midnight), None: no hour."""
-        key = (state, tz, day, *_rows.kind(ctx))
+    def _open_hours(
+        self, ctx: CheckContext, state: str | None, tz: str, day: date, *, lifted: bool = False
+    ) -> _Hours:
+        """The local hours every rule allows on ``day`` (end None: midnight), None: no hour.
+
+        ``lifted``: without the rows a consent lifts.
+        """
+        key = (state, tz, day, *_rows.kind(ctx), lifted)
         memo = self._hours.of(ctx.rules)
         if key in memo:
             return memo[key]
         lo, hi = time(0), None
         for rule in self._rows.at(ctx, state, day):
+            if lifted and rule.unless_consent:
+                continue
             covering = window_for(rule, day)
             if covering is None:
                 continue
@@ -123,6 +163,11 @@ class CallingHoursCheck:
         found = None if hi is not None and lo >= hi else (lo, hi)
         memo[key] = found
         return found
+
+
+def _lifted(ctx: CheckContext, instant: datetime) -> bool:
+    """Whether a consent lifts the ``unless_consent`` rows at ``instant``."""
+    return bool(usable(ctx, LIFTING_KINDS, instant))
 
 
 #: ``%a`` in the C locale, without strftime on the hot path.

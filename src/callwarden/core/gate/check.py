@@ -158,3 +158,21 @@ def first_agreed(
         if agreed == count:
             return current
     return None
+
+
+def first_between_changes(
+    ask: Callable[[datetime], datetime | None], changes: Sequence[datetime], start: datetime
+) -> datetime | None:
+    """The first instant at or after ``start`` that ``ask`` allows, when facts change over time.
+
+    ``ask(t)`` answers as if what it reads at ``t`` (say, whether a consent lifts a rule)
+    held from then on; that is right only before the first of ``changes`` after ``t``. So an
+    answer at or past that change is set aside and the search starts again from it.
+    """
+    at = start
+    for change in (c for c in changes if c > start):
+        found = ask(at)
+        if found is not None and found < change:
+            return found
+        at = change.astimezone(start.tzinfo)
+    return ask(at)

@@ -2,10 +2,10 @@
 
 Answered from the rule scopes alone (memoized per rule set, jurisdiction, day and attempt
 kind): consents matter when the number is on a list, when a consent rule covers the attempt,
-or when a day ban can be lifted by consent; call history when a frequency cap covers it;
-emergency declarations when a candidate state bans solicitation in emergencies; the seller's
-list exemptions when a national or state list covers it. Reassignment data only qualifies
-consents, so it is needed exactly when consents are.
+or when a day ban or a calling window can be lifted by consent; call history when a frequency
+cap covers it; emergency declarations when a candidate state bans solicitation in emergencies;
+the seller's list exemptions when a national or state list covers it. Reassignment data only
+qualifies consents, so it is needed exactly when consents are.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from callwarden.core.gate import _rows
 from callwarden.core.gate.check import RuleSetMemo
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.rules.model import (
+    CallingWindowRule,
     ConsentRule,
     DncListRule,
     EmergencyBanRule,
@@ -43,6 +44,7 @@ class NeedsFinder:
         self._caps: _rows.Applicable[FrequencyCapRule] = _rows.Applicable("frequency_caps")
         self._bans: _rows.Applicable[EmergencyBanRule] = _rows.Applicable("emergency_bans")
         self._days: _rows.Applicable[RestrictedDayRule] = _rows.Applicable("restricted_days")
+        self._windows: _rows.Applicable[CallingWindowRule] = _rows.Applicable("calling_windows")
         self._lists: _rows.Applicable[DncListRule] = _rows.Applicable("dnc_lists")
         self._memo: RuleSetMemo[object, FactNeeds] = RuleSetMemo()
 
@@ -66,6 +68,7 @@ class NeedsFinder:
             bool(ctx.facts.dnc_hits)
             or bool(self._consent.across(ctx, at))
             or any(r.unless_consent for r in self._days.across(ctx, at))
+            or any(r.unless_consent for r in self._windows.across(ctx, at))
         )
         return FactNeeds(
             consents=consents,

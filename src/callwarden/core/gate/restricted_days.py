@@ -17,16 +17,17 @@ from functools import partial
 
 from callwarden.core.decision import Reason, ReasonCode
 from callwarden.core.gate import _rows
-from callwarden.core.gate._consents import usable
-from callwarden.core.gate.check import HORIZON, first_agreed, reason, zone
+from callwarden.core.gate._consents import LIFTING_KINDS, lifting_changes, usable
+from callwarden.core.gate.check import (
+    HORIZON,
+    first_agreed,
+    first_between_changes,
+    reason,
+    zone,
+)
 from callwarden.core.gate.context import CheckContext
 from callwarden.core.gate.holiday_calendars import holiday
 from callwarden.core.rules.model import RestrictedDayRule
-from callwarden.core.rules.ruleset import RuleSet
-from callwarden.core.types import ConsentKind
-
-#: The consents that lift an ``unless_consent`` ban.
-LIFTING_CONSENTS = frozenset({ConsentKind.EXPRESS, ConsentKind.WRITTEN})
 
 
 class RestrictedDaysCheck:
@@ -40,8 +41,7 @@ class RestrictedDaysCheck:
         #: Without consents, whether a day is banned depends only on the candidates, the
         #: scope and the rule set: the last search per candidates and scope is remembered.
         self._earliest = _rows.EarliestMemo()
-        #: The states (None: federal) with a row a consent lifts, and their rule set.
-        self._lifting: tuple[RuleSet | None, frozenset[str | None]] = (None, frozenset())
+        self._liftable = _rows.Liftable("restricted_days")
 
     def __call__(self, ctx: CheckContext) -> list[Reason]:
         """One reason per (rule, candidate zone) whose ban covers the local date."""
@@ -57,27 +57,22 @@ class RestrictedDaysCheck:
     def earliest(self, ctx: CheckContext, instant: datetime) -> datetime | None:
         """The first instant at or after ``instant`` on an unrestricted day in every zone."""
         if ctx.facts.consents and self._liftable(ctx):
-            # A ban may be lifted by a consent, in force for a while: no memo can hold that.
-            return self._search(ctx, instant)
+            # A ban may be lifted by a consent, in force for a while: no memo can hold that,
+            # and the search restarts where a consent starts or stops lifting.
+            return self._search(ctx, instant, lifting_changes(ctx))
         key = (ctx.candidates, *_rows.kind(ctx))
         return self._earliest.through(ctx.rules, key, instant, lambda: self._search(ctx, instant))
 
-    def _liftable(self, ctx: CheckContext) -> bool:
-        """Whether a consent may lift a ban of a candidate's jurisdiction (on any day).
+    def _search(
+        self, ctx: CheckContext, instant: datetime, changes: tuple[datetime, ...] = ()
+    ) -> datetime | None:
+        """The first free instant of every candidate, searched afresh.
 
-        Where no row of the federal rules or of a candidate state is ``unless_consent``,
-        consents change no day's bans, and the search's answer is the memo's.
+        ``changes``: the instants at which a consent starts or stops lifting a ban.
         """
-        known, lifting = self._lifting
-        if known is not ctx.rules:  # one rule set at a time, known by identity
-            rows = ctx.rules.restricted_days
-            lifting = frozenset(r.meta.state for r in rows if r.unless_consent)
-            self._lifting = (ctx.rules, lifting)
-        return None in lifting or any(c.state in lifting for c in ctx.candidates if c.state)
-
-    def _search(self, ctx: CheckContext, instant: datetime) -> datetime | None:
-        """The first free instant of every candidate, searched afresh."""
         asks = [partial(self._next_free, ctx, c.state, c.tz) for c in ctx.candidates]
+        if changes:
+            asks = [partial(first_between_changes, ask, changes) for ask in asks]
         found = first_agreed(asks, _rows.utc(instant))
         return None if found is None else found.astimezone(instant.tzinfo)
 
@@ -105,7 +100,7 @@ class RestrictedDaysCheck:
                 continue
             if rule.unless_consent:
                 if lifted is None:
-                    lifted = bool(usable(ctx, LIFTING_CONSENTS, instant))
+                    lifted = bool(usable(ctx, LIFTING_KINDS, instant))
                 if lifted:
                     continue
             out.append((rule, why))

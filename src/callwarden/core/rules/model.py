@@ -100,7 +100,8 @@ class CallingWindowRule:
     ``RestrictedDayRule`` rows). With ``standard_time`` the hours are those of the zone's
     standard time (a statute that names Central Standard Time): while daylight saving time is
     in effect they fall an hour later on the local clock. A row with holidays (a calendar,
-    fixed dates, or both, read as in ``RestrictedDayRule``) has one window for them.
+    fixed dates, or both, read as in ``RestrictedDayRule``) has one window for them. A row
+    marked ``unless_consent`` does not bind an attempt the person consented to.
     """
 
     meta: RuleMeta
@@ -110,6 +111,7 @@ class CallingWindowRule:
     holiday_calendar: str | None = None
     holiday_names: tuple[str, ...] = ()
     fixed_holidays: tuple[FixedHoliday, ...] = ()
+    unless_consent: bool = False  # lifted by prior express consent to the seller
 
     @property
     def names_holidays(self) -> bool:

@@ -62,7 +62,8 @@ prefixes for states with several) and `VERSION`. Every row is a `[[rule]]` table
   in the called party's local time), `standard_time` (the hours are the zone's standard time,
   an hour later on the clock during daylight saving time); a calling window row may name
   holidays as a restricted-day row does, and then has one window whose `days` include
-  `"holiday"`: on the row's holidays that window's hours apply, whatever the weekday;
+  `"holiday"`: on the row's holidays that window's hours apply, whatever the weekday; and
+  `unless_consent` (the seller's prior express or written consent in force lifts the row);
   `weekdays`, `holiday_calendar` (a calendar of the `holidays` package), `holiday_names`,
   `fixed_holidays` (holidays on a fixed date that the calendar lacks: `name`, `month`, `day`),
   `unless_consent` (restricted days);
@@ -124,8 +125,11 @@ apply them:
   Alabama holidays: a ban by county needs the called party's county, which neither the number
   nor a state and ZIP address gives the gate (Rhode Island Independence Day and
   Pennsylvania's Flag Day, which the `holidays` calendars also lack, are `fixed_holidays`);
-- lifting by consent of Utah's calling window and of the federal windows for calls made with
-  the person's invitation or permission (the gate applies the windows regardless);
+- lifting by consent of the federal windows for calls made with the person's invitation or
+  permission (47 CFR 64.1200(f)(15); "without the prior consent of a person", 16 CFR
+  310.4(c)): whether a consent to be called is consent to calls at those hours is unsettled,
+  so the gate applies the federal windows regardless (Utah's window, which its statute lifts
+  by prior express consent, is `unless_consent`);
 - Illinois' window for securities solicitors (815 ILCS 5/8b).
 
 ## Jurisdictions
