@@ -6,6 +6,7 @@ the parent did not first), and looks at the processes and their sockets through 
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -112,15 +113,19 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]
     port = _free_port()
     log = tmp_path / "serve.log"
     process = _serve(tmp_path / "home", port, log)
+    workers: set[int] = set()
     try:
         _wait(lambda: len(_listening_inodes(port)) == 2 and _healthy(port), "two workers")
+        workers = _workers(process.pid)
         yield process, port, log
     finally:
+        workers |= _workers(process.pid) if process.poll() is None else set()
         if process.poll() is None:
             process.kill()
             process.wait(30)
-        for pid in _workers(process.pid) if process.poll() is None else ():
-            os.kill(pid, signal.SIGKILL)
+        for pid in workers:  # they stop with the supervisor; never leave one behind
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_each_worker_listens_on_its_own_socket(
@@ -165,6 +170,22 @@ def test_a_dead_worker_is_replaced_and_sigterm_stops_all(
     assert process.wait(60) == 0
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists() or b"Z" in _state(pid)
+
+
+def test_workers_stop_when_the_supervisor_is_killed(
+    served: tuple[subprocess.Popen[bytes], int, Path],
+) -> None:
+    process, port, log = served
+    workers = _workers(process.pid)
+    assert len(workers) == 2
+    process.kill()  # no signal handler runs: the kernel tells the workers
+    process.wait(30)
+    _wait(
+        lambda: all(_state(pid) in {b"Z", b"X"} for pid in workers),
+        "the orphaned workers to stop",
+        timeout=60,
+    )
+    assert not _listening_inodes(port), log.read_text()
 
 
 def _state(pid: int) -> bytes:

@@ -152,10 +152,17 @@ def holiday_hours(rules: RuleSet, state: str | None, profile: Profile, year: int
             r for r in _rows(rules, "calling_windows", state, day) if profile.covered_by(r.scope)
         ]
         if any(r.names_holidays for r in rows):
-            found = [(r, window_for(r, day)) for r in rows]
-            named = [(r, f[1]) for r, f in found if f is not None and f[1] is not None]
+            covering: list[tuple[CallingWindowRule, DayWindow]] = []
+            named: list[tuple[CallingWindowRule, str]] = []
+            for r in rows:
+                window = window_for(r, day)
+                if window is None:
+                    continue
+                covering.append((r, window))
+                name = holiday(r, day) if window is r.holiday_window else None
+                if name is not None:
+                    named.append((r, name))
             if named:
-                covering = [(r, f[0]) for r, f in found if f is not None]
                 ids = ", ".join(r.meta.id for r, _name in named)
                 out.append(
                     f"{day.isoformat()} {named[0][1]}: {_hours_text(covering, tz, day)} ({ids})"

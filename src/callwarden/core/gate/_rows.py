@@ -120,7 +120,11 @@ class Liftable:
             rows = getattr(ctx.rules, self.family)
             lifting = frozenset(r.meta.state for r in rows if r.unless_consent)
             self._lifting = (ctx.rules, lifting)
-        return None in lifting or any(c.state in lifting for c in ctx.candidates if c.state)
+        if not lifting:
+            return False
+        if None in lifting:
+            return True
+        return any(cand.state in lifting for cand in ctx.candidates)
 
 
 def places_key(ctx: CheckContext) -> tuple[object, ...]:

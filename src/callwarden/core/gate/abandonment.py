@@ -10,7 +10,6 @@ call answered by a person has a rate of 0. Missing statistics deny (fail closed)
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from fractions import Fraction
 
@@ -43,9 +42,8 @@ class AbandonmentCheck:
         out: list[Reason] = []
         for rule in rules:
             if stats is None or stats.campaign != campaign:
-                out.append(
-                    self._reasons.get(ctx.rules, (rule.meta.id, campaign), _none(rule, campaign))
-                )
+                key = (rule.meta.id, campaign)
+                out.append(self._reasons.get(ctx.rules, key, _none, rule, campaign))
             elif _at_or_over(stats, rule.max_rate):
                 message = (
                     f"campaign {campaign!r} abandoned {stats.abandoned} of "
@@ -57,17 +55,13 @@ class AbandonmentCheck:
         return out
 
 
-def _none(rule: AbandonmentRule, campaign: str) -> Callable[[], Reason]:
-    """How to write the reason of a campaign without statistics (the same for every attempt)."""
-
-    def build() -> Reason:
-        message = (
-            f"no abandonment statistics were available for campaign {campaign!r}; "
-            "predictive dialing is stopped until they are"
-        )
-        return reason(ReasonCode.ABANDON_RATE, rule.meta, message)
-
-    return build
+def _none(rule: AbandonmentRule, campaign: str) -> Reason:
+    """The reason of a campaign without statistics (the same for every attempt)."""
+    message = (
+        f"no abandonment statistics were available for campaign {campaign!r}; "
+        "predictive dialing is stopped until they are"
+    )
+    return reason(ReasonCode.ABANDON_RATE, rule.meta, message)
 
 
 def _at_or_over(stats: AbandonStats, max_rate: float) -> bool:

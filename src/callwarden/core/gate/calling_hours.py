@@ -10,7 +10,6 @@ Code 13-25a-103(3)).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache, partial
 
@@ -68,10 +67,9 @@ class CallingHoursCheck:
                 continue  # inside every window: no rule to name
             now, weekday = local.time(), local.weekday()
             for rule in self._rows.at(ctx, cand.state, day):
-                found = window_for(rule, day)
-                if found is None:
+                window = window_for(rule, day)
+                if window is None:
                     continue
-                window, holiday = found
                 lo, hi = local_hours(rule, window, cand.tz, day)
                 if lo <= now and (hi is None or now < hi):
                     continue
@@ -80,10 +78,20 @@ class CallingHoursCheck:
                         lifted = _lifted(ctx, ctx.attempt.at)
                     if lifted:
                         continue
-                minute = (now.hour, now.minute)
-                key = (rule.meta.id, cand.tz, cand.state, weekday, holiday, minute, lo, hi)
-                build = _outside(rule, cand, local, found, (lo, hi))
-                out.append(self._reasons.get(ctx.rules, key, build))
+                name = holiday(rule, day) if window.holidays else None
+                key = (
+                    rule.meta.id,
+                    cand.tz,
+                    cand.state,
+                    weekday,
+                    now.hour,
+                    now.minute,
+                    lo,
+                    hi,
+                    name,
+                )
+                args = (rule, cand, local, (window, name), (lo, hi))
+                out.append(self._reasons.get(ctx.rules, key, _outside, *args))
         return out
 
     def earliest(self, ctx: CheckContext, instant: datetime) -> datetime | None:
@@ -125,7 +133,7 @@ class CallingHoursCheck:
         lifted = lifting and _lifted(ctx, instant)
         for offset in range(HORIZON.days + 1):
             day = local.date() + timedelta(days=offset)
-            bounds = self._open_hours(ctx, state, tz, day, lifted=lifted)
+            bounds = self._open_hours(ctx, state, tz, day, lifted)
             if bounds is None:
                 continue
             lo = datetime.combine(day, bounds[0], tzinfo)
@@ -139,7 +147,7 @@ class CallingHoursCheck:
         return None
 
     def _open_hours(
-        self, ctx: CheckContext, state: str | None, tz: str, day: date, *, lifted: bool = False
+        self, ctx: CheckContext, state: str | None, tz: str, day: date, lifted: bool = False
     ) -> _Hours:
         """The local hours every rule allows on ``day`` (end None: midnight), None: no hour.
 
@@ -153,10 +161,10 @@ class CallingHoursCheck:
         for rule in self._rows.at(ctx, state, day):
             if lifted and rule.unless_consent:
                 continue
-            covering = window_for(rule, day)
-            if covering is None:
+            window = window_for(rule, day)
+            if window is None:
                 continue
-            start, end = local_hours(rule, covering[0], tz, day)
+            start, end = local_hours(rule, window, tz, day)
             lo = max(lo, start)
             if end is not None:
                 hi = end if hi is None else min(hi, end)
@@ -214,42 +222,35 @@ def _outside(
     local: datetime,
     found: tuple[DayWindow, str | None],
     hours: tuple[time, time | None],
-) -> Callable[[], Reason]:
-    """How to write the reason of a local time outside a rule's window (local minute only)."""
+) -> Reason:
+    """The reason of a local time outside a rule's window (its message names the minute).
 
-    def build() -> Reason:
-        window, holiday = found
-        where = cand.state or cand.tz
-        span = _span(window)
-        if rule.standard_time:
-            lo, hi = hours
-            end = "24:00" if hi is None else f"{hi:%H:%M}"
-            span = f"{lo:%H:%M}-{end} ({span} standard time)"
-        if holiday is not None:
-            span = f"{span}, the hours on holidays ({holiday})"
-        message = (
-            f"{_WEEKDAYS[local.weekday()]} {local.hour:02d}:{local.minute:02d} in {cand.tz} "
-            f"({where}) is outside {span}"
-        )
-        return reason(ReasonCode.OUTSIDE_CALLING_HOURS, rule.meta, message)
+    ``found``: the window and, for a holiday window, the holiday; ``hours``: the window on
+    the local clock.
+    """
+    window, holiday_name = found
+    lo, hi = hours
+    where = cand.state or cand.tz
+    span = _span(window)
+    if rule.standard_time:
+        end = "24:00" if hi is None else f"{hi:%H:%M}"
+        span = f"{lo:%H:%M}-{end} ({span} standard time)"
+    if holiday_name is not None:
+        span = f"{span}, the hours on holidays ({holiday_name})"
+    message = (
+        f"{_WEEKDAYS[local.weekday()]} {local.hour:02d}:{local.minute:02d} in {cand.tz} "
+        f"({where}) is outside {span}"
+    )
+    return reason(ReasonCode.OUTSIDE_CALLING_HOURS, rule.meta, message)
 
-    return build
 
-
-def window_for(rule: CallingWindowRule, day: date) -> tuple[DayWindow, str | None] | None:
-    """The rule's window on a local date, with the holiday's name when it is the holiday window.
+def window_for(rule: CallingWindowRule, day: date) -> DayWindow | None:
+    """The rule's window on a local date: None when no window covers the day.
 
     On one of the row's holidays its holiday window applies, whatever the weekday; on other
-    days the window naming the weekday; None when no window covers the day.
+    days the window naming the weekday.
     """
-    if rule.names_holidays:
-        name = holiday(rule, day)
-        if name is not None:
-            for window in rule.windows:
-                if window.holidays:
-                    return window, name
-    weekday = day.weekday()
-    for window in rule.windows:
-        if weekday in window.days:
-            return window, None
-    return None
+    on_holidays = rule.holiday_window
+    if on_holidays is not None and holiday(rule, day) is not None:
+        return on_holidays
+    return rule.by_weekday[day.weekday()]

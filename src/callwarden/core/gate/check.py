@@ -121,12 +121,18 @@ class Reasons:
         """Start empty."""
         self._memo: RuleSetMemo[object, Reason] = RuleSetMemo()
 
-    def get(self, rules: RuleSet, key: object, build: Callable[[], Reason]) -> Reason:
-        """The reason remembered for ``key`` under ``rules``, built with ``build`` if new."""
+    def get(
+        self, rules: RuleSet, key: object, build: Callable[..., Reason], *args: object
+    ) -> Reason:
+        """The reason remembered for ``key`` under ``rules``, ``build(*args)`` if new.
+
+        Passing the arguments (rather than a closure over them) costs nothing when the
+        reason is remembered, which it usually is.
+        """
         memo = self._memo.of(rules)
         found = memo.get(key)
         if found is None:
-            found = memo[key] = build()
+            found = memo[key] = build(*args)
         return found
 
 

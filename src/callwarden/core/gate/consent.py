@@ -62,16 +62,16 @@ class ConsentCheck:
     def _none_in_force(self, ctx: CheckContext, rule: ConsentRule) -> Reason:
         """The NO_CONSENT reason of a rule, the same for every attempt of a seller and kind."""
         a = ctx.attempt
-
-        def build() -> Reason:
-            message = (
-                f"this {_what(ctx)} needs {describe(rule.accepted)} to seller "
-                f"{a.seller}, and none is in force"
-            )
-            return reason(ReasonCode.NO_CONSENT, rule.meta, message)
-
         key = (rule.meta.id, a.seller, a.purpose, a.method, a.channel, a.line_type)
-        return self._reasons.get(ctx.rules, key, build)
+        return self._reasons.get(ctx.rules, key, _no_consent, ctx, rule)
+
+
+def _no_consent(ctx: CheckContext, rule: ConsentRule) -> Reason:
+    message = (
+        f"this {_what(ctx)} needs {describe(rule.accepted)} to seller "
+        f"{ctx.attempt.seller}, and none is in force"
+    )
+    return reason(ReasonCode.NO_CONSENT, rule.meta, message)
 
 
 def _revoked(consent: Consent, ctx: CheckContext) -> bool:

@@ -18,7 +18,6 @@ states, the seller's own list (47 CFR 64.1200(d)), and the seller's known-litiga
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -47,11 +46,11 @@ class DncCheck:
         rows = self._rows.across(ctx, ctx.attempt.at)
         out: list[Reason] = []
         if ctx.facts.dnc_hits:
+            seller = ctx.attempt.seller
             for row in rows:
-                found = _hit(ctx, row)
-                if found is not None:
-                    key = (row.meta.id, ctx.attempt.seller)
-                    out.append(self._reasons.get(ctx.rules, key, found))
+                if _blocks(ctx, row):
+                    key = (row.meta.id, seller)
+                    out.append(self._reasons.get(ctx.rules, key, _hit, row, seller))
         at = _rows.utc(ctx.attempt.at)
         for row in rows:
             out.extend(_stale(ctx, row, at))
@@ -103,38 +102,37 @@ def _exemptible(list_name: str) -> bool:
     return list_name == NATIONAL or list_name.startswith("state:")
 
 
-def _hit(ctx: CheckContext, row: DncListRule) -> Callable[[], Reason] | None:
-    """How to write the reason of a list the number is on and that blocks it, else None.
-
-    The reason depends only on the row and the seller, so the caller builds it once per pair.
-    """
+def _blocks(ctx: CheckContext, row: DncListRule) -> bool:
+    """Whether the number is on the row's list and the list blocks it (no exemption)."""
     name = row.list_name
     if name not in ctx.facts.dnc_hits:
-        return None
-    seller = ctx.attempt.seller
+        return False
+    if name == INTERNAL:
+        return True
+    if name == LITIGATOR:
+        return ctx.policy.litigator_blocks
+    if name in ctx.policy.exempt_lists:
+        return False
+    return not usable(ctx, row.exemptions, ctx.attempt.at, row.meta.jurisdiction)
+
+
+def _hit(row: DncListRule, seller: str) -> Reason:
+    """The reason of a list that blocks the number: it names only the row and the seller."""
+    name = row.list_name
     if name == INTERNAL:
         message = f"the number is on seller {seller}'s own do-not-call list"
-        return lambda: reason(ReasonCode.DNC_INTERNAL, row.meta, message)
+        return reason(ReasonCode.DNC_INTERNAL, row.meta, message)
     if name == LITIGATOR:
-        if not ctx.policy.litigator_blocks:
-            return None
-        return lambda: reason(ReasonCode.LITIGATOR, row.meta, "the number is on the litigator list")
-    exempt = name in ctx.policy.exempt_lists
-    if exempt or usable(ctx, row.exemptions, ctx.attempt.at, row.meta.jurisdiction):
-        return None
+        return reason(ReasonCode.LITIGATOR, row.meta, "the number is on the litigator list")
     code = ReasonCode.DNC_NATIONAL if name == NATIONAL else ReasonCode.DNC_STATE
-
-    def build() -> Reason:
-        if not row.exemptions:
-            message = f"the number is on the {_label(name)}, which no consent exempts"
-        else:
-            message = (
-                f"the number is on the {_label(name)} and no {describe(row.exemptions)} "
-                f"with seller {seller} exempts it"
-            )
-        return reason(code, row.meta, message)
-
-    return build
+    if not row.exemptions:
+        message = f"the number is on the {_label(name)}, which no consent exempts"
+    else:
+        message = (
+            f"the number is on the {_label(name)} and no {describe(row.exemptions)} "
+            f"with seller {seller} exempts it"
+        )
+    return reason(code, row.meta, message)
 
 
 def _stale(ctx: CheckContext, row: DncListRule, at: datetime) -> list[Reason]:

@@ -7,7 +7,7 @@ is filled with every value by the loader, so here an empty frozenset means "appl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 
 from callwarden.core.decision import Confidence
@@ -112,6 +112,17 @@ class CallingWindowRule:
     holiday_names: tuple[str, ...] = ()
     fixed_holidays: tuple[FixedHoliday, ...] = ()
     unless_consent: bool = False  # lifted by prior express consent to the seller
+    #: Derived from ``windows``: the window of each weekday (0 = Monday) or None, and the
+    #: window for the row's holidays (None for a row without holidays).
+    by_weekday: tuple[DayWindow | None, ...] = field(init=False, repr=False, compare=False)
+    holiday_window: DayWindow | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Index the windows by weekday (read for every attempt a window row covers)."""
+        days = tuple(next((w for w in self.windows if d in w.days), None) for d in range(7))
+        object.__setattr__(self, "by_weekday", days)
+        on_holidays = next((w for w in self.windows if w.holidays), None)
+        object.__setattr__(self, "holiday_window", on_holidays if self.names_holidays else None)
 
     @property
     def names_holidays(self) -> bool:

@@ -12,14 +12,17 @@ addresses, so no worker can take another's share. The parent only supervises: it
 that the address can be bound (a clear error, not one per worker), restarts a worker that dies
 after it started serving, stops everything when a worker cannot start (a broken database URL
 or a port in use would fail the same way on every restart), and on SIGINT or SIGTERM asks every
-worker to finish its requests and stop. Elsewhere (no ``SO_REUSEPORT`` load balancing) the
+worker to finish its requests and stop. A worker stops the same way when the parent dies
+without a word (killed, out of memory). Elsewhere (no ``SO_REUSEPORT`` load balancing) the
 server runs under Uvicorn's supervisor as before.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import sys
@@ -112,7 +115,9 @@ class _Supervisor:
         return status
 
     def _start(self) -> SpawnProcess:
-        process = self._spawn.Process(target=serve_worker, args=(self.config,), daemon=False)
+        process = self._spawn.Process(
+            target=serve_worker, args=(self.config, os.getpid()), daemon=False
+        )
         process.start()
         logger.info("started worker [%s]", process.pid)
         return process
@@ -135,9 +140,16 @@ class _Supervisor:
                 process.join()
 
 
-def serve_worker(config: uvicorn.Config) -> None:
-    """A worker process: its own listening socket, one Uvicorn server on it."""
+def serve_worker(config: uvicorn.Config, parent: int | None = None) -> None:
+    """A worker process: its own listening socket, one Uvicorn server on it.
+
+    With ``parent`` (the supervisor's pid) the worker stops, as on SIGTERM, when the
+    supervisor dies, however it dies: a worker left behind would keep its socket in the port's
+    group and answer beside the next server's workers.
+    """
     config.configure_logging()
+    if parent is not None:
+        _stop_with(parent)
     try:
         sock = listener(config.host, config.port, config.backlog)
     except OSError as exc:
@@ -151,6 +163,21 @@ def serve_worker(config: uvicorn.Config) -> None:
     finally:
         sock.close()
     if not server.started:
+        sys.exit(STARTUP_FAILURE)
+
+
+#: prctl(2) option: the signal this process gets when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def _stop_with(parent: int) -> None:
+    """Have the kernel send SIGTERM when ``parent`` dies; stop now if it already has."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        errno = ctypes.get_errno()
+        logger.warning("cannot ask to stop with the supervisor: %s", os.strerror(errno))
+    if os.getppid() != parent:  # it died before the request above took effect
+        logger.error("the supervisor [%s] is gone; stopping", parent)
         sys.exit(STARTUP_FAILURE)
 
 
