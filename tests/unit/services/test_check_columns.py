@@ -173,6 +173,22 @@ def test_the_batch_covers_what_the_equivalence_relies_on(gate: Gate, plan: Numbe
     assert (shared == 1).sum() > 50  # and many decide alone (facts, addresses, offsets)
 
 
+@pytest.mark.parametrize(
+    ("instant", "rule"),
+    [(INSTANTS[1], "T-UT-CONSENT-WINDOW"), (INSTANTS[6], "T-CA-HOLIDAY-HOURS")],
+)
+def test_the_equivalence_covers_holiday_hours_and_windows_a_consent_lifts(
+    gate: Gate, plan: NumberingPlan, instant: str, rule: str
+) -> None:
+    """Not vacuous for the rows whose answer turns on a holiday or on the number's consents."""
+    at = datetime.fromisoformat(instant)
+    k = INSTANTS.index(instant)
+    w = world(plan, at, seed=k)
+    _, columnar = services(gate, w, at)
+    got = columnar.check(AttemptColumns.of(batch(w, at, seed=k)))
+    assert sum(rule in {r.rule for r in d.reasons} for d in got) > 20
+
+
 def _two_sides(at: datetime) -> list[Attempt]:
     """Two manual telemarketing calls to one Louisiana number, 40 seconds apart."""
     first = Attempt(id="before", phone="(504) 234-5678", at=at, seller=SELLER)
