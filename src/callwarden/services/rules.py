@@ -181,11 +181,17 @@ def describe(family: str, row: Any) -> str:
 
 
 def _window_text(row: Any) -> str:
-    text = "calls only " + windows_text(row.windows)
-    if row.standard_time:
+    weekdays = [w for w in row.windows if w.days]
+    text = "calls only " + windows_text(weekdays) if weekdays else ""
+    if weekdays and row.standard_time:
         text += " standard time (an hour later on the clock during daylight saving time)"
-    if row.names_holidays:
-        text += f" ({holidays_text(row)})"
+    on_holidays = row.holiday_window
+    if on_holidays is not None:
+        hours = f"{on_holidays.start:%H:%M}-{on_holidays.end:%H:%M}"
+        holidays = f"on {holidays_text(row)}, calls only {hours}"
+        if row.standard_time:
+            holidays += " standard time"
+        text = f"{text}; {holidays}" if text else holidays
     return text + _UNLESS_CONSENT if row.unless_consent else text
 
 
@@ -219,13 +225,12 @@ def _reassigned_text(_row: Any) -> str:
 
 
 def windows_text(windows: Iterable[DayWindow]) -> str:
-    """``Mon-Sat 09:00-21:00; Sun 12:00-21:00``; a holiday window ``Sun and holidays ...``."""
-    parts = []
-    for w in sorted(windows, key=lambda w: min(w.days, default=len(DAY_NAMES))):
-        days = days_text(w.days) if w.days else ""
-        if w.holidays:
-            days = f"{days} and holidays" if days else "holidays"
-        parts.append(f"{days} {w.start:%H:%M}-{w.end:%H:%M}")
+    """``Mon-Sat 09:00-21:00; Sun 12:00-21:00`` (the weekdays each window names)."""
+    parts = [
+        f"{days_text(w.days)} {w.start:%H:%M}-{w.end:%H:%M}"
+        for w in sorted(windows, key=lambda w: min(w.days, default=len(DAY_NAMES)))
+        if w.days
+    ]
     return "; ".join(parts)
 
 
