@@ -88,6 +88,30 @@ def test_show_texas_includes_federal_rules() -> None:
     assert texas["requires"] == "calls only Mon-Sat 09:00-21:00; Sun 12:00-21:00"
 
 
+@pytest.mark.parametrize(
+    ("state", "rule", "requires"),
+    [
+        (
+            "NE",
+            "US-NE-PRERECORDED-HOLIDAY-WINDOW",
+            "on holidays of the US-NE calendar, calls only 13:00-21:00",
+        ),
+        (
+            "UT",
+            "US-UT-CALLING-WINDOW",
+            "calls only Mon-Sat 08:00-21:00, unless the person gave prior express consent",
+        ),
+    ],
+)
+def test_show_says_what_holiday_hours_and_a_consent_change(
+    state: str, rule: str, requires: str
+) -> None:
+    result = runner.invoke(app, ["rules", "show", state, "--json"])
+    assert result.exit_code == 0, result.output
+    found = next(r for r in json.loads(result.output)["rules"] if r["id"] == rule)
+    assert found["requires"] == requires
+
+
 def test_show_on_a_past_day_shows_the_version_then_in_force() -> None:
     """Connecticut before 2023-10-01 had its 09:00-21:00 window."""
     result = runner.invoke(app, ["rules", "show", "CT", "--on", "2023-04-01"])
