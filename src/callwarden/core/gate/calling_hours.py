@@ -99,22 +99,23 @@ class CallingHoursCheck:
         cands = ctx.candidates
         if not cands:
             return instant
-        if ctx.facts.consents and self._liftable(ctx):
+        changes = lifting_changes(ctx) if ctx.facts.consents and self._liftable(ctx) else ()
+        if changes:
             # A row may be lifted by a consent, in force for a while: no memo can hold that,
             # and the search restarts where a consent starts or stops lifting.
-            return self._search(ctx, instant, lifting_changes(ctx))
+            return self._search(ctx, instant, changes)
         key = (cands, *_rows.kind(ctx))
         return self._earliest.through(ctx.rules, key, instant, lambda: self._search(ctx, instant))
 
     def _search(
-        self, ctx: CheckContext, instant: datetime, changes: tuple[datetime, ...] | None = None
+        self, ctx: CheckContext, instant: datetime, changes: tuple[datetime, ...] = ()
     ) -> datetime | None:
         """The first instant every candidate's windows allow, searched afresh.
 
-        ``changes`` (with consents that may lift a row): the instants at which a consent
-        starts or stops lifting one; None: no consent lifts any row.
+        ``changes``: the instants at which a consent starts or stops lifting a row; none
+        when no consent of the number's can lift one.
         """
-        lifting = changes is not None
+        lifting = bool(changes)
         asks = [partial(self._next_open, ctx, c.state, c.tz, lifting) for c in ctx.candidates]
         if changes:
             asks = [partial(first_between_changes, ask, changes) for ask in asks]

@@ -56,10 +56,11 @@ class RestrictedDaysCheck:
 
     def earliest(self, ctx: CheckContext, instant: datetime) -> datetime | None:
         """The first instant at or after ``instant`` on an unrestricted day in every zone."""
-        if ctx.facts.consents and self._liftable(ctx):
+        changes = lifting_changes(ctx) if ctx.facts.consents and self._liftable(ctx) else ()
+        if changes:
             # A ban may be lifted by a consent, in force for a while: no memo can hold that,
             # and the search restarts where a consent starts or stops lifting.
-            return self._search(ctx, instant, lifting_changes(ctx))
+            return self._search(ctx, instant, changes)
         key = (ctx.candidates, *_rows.kind(ctx))
         return self._earliest.through(ctx.rules, key, instant, lambda: self._search(ctx, instant))
 
