@@ -99,6 +99,20 @@ give only the year, it is the first of January of that year; where they give not
 2000-01-01, the rule-data baseline, so that the rule applies to every attempt checked. The
 row's note says which.
 
+## Reviewing a change of the data
+
+Three sets of tests hold the data to what it means. Each row's `examples` are decided through
+the gate (`tests/rules/test_examples.py`). The golden snapshots (`tests/rules/snapshots/`)
+hold each jurisdiction's computed effects: the calling window per weekday, the hours on
+holidays, the restricted dates of the year, the caps, lists and consent needs. The golden
+decision tables (`tests/rules/decisions/`) hold what the gate answers in every state and DC
+for a fixed grid: a number of the state at nine local instants (a Wednesday from 07:30 to
+21:30, a Sunday morning and afternoon, Thanksgiving and Christmas Day at noon), four kinds of
+attempt (a live telemarketing call, a prerecorded call to a landline, an autodialed text to a
+wireless number, a debt-collection call) and three sets of facts (none, written consent, on
+the national and state lists). A change of the data that changes an answer fails these tests
+until `make snapshot` writes them again; the diff is the change to review.
+
 ## Overrides: stricter, never weaker
 
 A seller may add stricter rules, never weaker federal ones. A compliance officer's override
