@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 
 import pytest
-from tests.rules.decision_table import DECISIONS, tables
+from tests.rules.decision_table import AREA_CODES, DECISIONS, tables
 
 from callwarden.core.gate.numbering import US_STATES, NumberingPlan
 from callwarden.core.rules.ruleset import RuleSet
@@ -25,6 +25,7 @@ def computed(plan: NumberingPlan, shipped_rules: RuleSet) -> dict[str, str]:
 def test_one_table_per_state_and_dc(computed: dict[str, str]) -> None:
     assert sorted(computed) == NAMES
     assert sorted(p.name for p in DECISIONS.glob("*.txt")) == NAMES
+    assert set(AREA_CODES) == US_STATES
 
 
 @pytest.mark.parametrize("name", NAMES)
