@@ -182,41 +182,61 @@ def rows_until(ctx: CheckContext) -> datetime:
     for i, (cand, local) in enumerate(
         zip(ctx.candidates, ctx.locals_at(ctx.attempt.at), strict=True)
     ):
-        midnight = _midnight_after(local.date(), cand.tz)
+        midnight = midnight_after(local.date(), cand.tz)
         found = midnight if i == 0 else min(found, midnight)
     ctx.memo[_ROWS_UNTIL] = found
     return found
 
 
 @lru_cache(maxsize=4096)
-def _midnight_after(day: date, tz: str) -> datetime:
+def midnight_after(day: date, tz: str) -> datetime:
     """The local midnight that ends ``day`` in ``tz``, in UTC."""
     return local_midnight(day + _DAY, tz)
 
 
 class EarliestMemo:
-    """A clock check's last search per key: (asked at, found), both in UTC.
+    """A clock check's last search per key: (asked at, found, free until), all in UTC.
 
     For a key that fixes which instants the check allows (candidates, scope, rule set, and
     whatever facts it reads), if none in ``[asked, found)`` is allowed and ``found`` is, then
-    the first allowed instant at or after any instant in ``[asked, found]`` is ``found``.
-    Bounded; starts over with another rule set.
+    the first allowed instant at or after any instant in ``[asked, found]`` is ``found``; and
+    when the search also knew that every instant in ``[found, free until)`` is allowed (a day
+    without bans lasts until local midnight), the first allowed instant at or after one of
+    those is that instant itself. Bounded; starts over with another rule set.
     """
 
     def __init__(self) -> None:
         """Start empty."""
-        self._searches: RuleSetMemo[object, tuple[datetime, datetime]] = RuleSetMemo()
+        self._searches: RuleSetMemo[object, tuple[datetime, datetime, datetime]] = RuleSetMemo()
 
     def get(self, rules: RuleSet, key: object, instant: datetime) -> datetime | None:
         """The remembered answer for ``instant`` (in its offset), or None when unknown."""
         known = self._memo(rules).get(key)
-        if known is None or not known[0] <= utc(instant) <= known[1]:
+        if known is None:
             return None
-        return known[1].astimezone(instant.tzinfo)
+        asked, found, free_until = known
+        at = utc(instant)
+        if asked <= at <= found:
+            return found.astimezone(instant.tzinfo)
+        if found < at < free_until:
+            return instant
+        return None
 
-    def put(self, rules: RuleSet, key: object, instant: datetime, found: datetime) -> None:
-        """Remember that the search from ``instant`` found ``found``."""
-        self._memo(rules)[key] = (utc(instant), utc(found))
+    def put(
+        self,
+        rules: RuleSet,
+        key: object,
+        instant: datetime,
+        found: datetime,
+        free_until: datetime | None = None,
+    ) -> None:
+        """Remember that the search from ``instant`` found ``found`` (free until ``free_until``)."""
+        done = utc(found)
+        self._memo(rules)[key] = (
+            utc(instant),
+            done,
+            done if free_until is None else utc(free_until),
+        )
 
     def through(
         self,
@@ -224,17 +244,23 @@ class EarliestMemo:
         key: object,
         instant: datetime,
         search: Callable[[], datetime | None],
+        free_until: Callable[[datetime], datetime] | None = None,
     ) -> datetime | None:
-        """The remembered answer for ``instant``, else ``search()`` (remembered when found)."""
+        """The remembered answer for ``instant``, else ``search()`` (remembered when found).
+
+        ``free_until(found)``: an instant before which every instant from ``found`` on is
+        allowed too, when the check can say.
+        """
         known = self.get(rules, key, instant)
         if known is not None:
             return known
         found = search()
         if found is not None:
-            self.put(rules, key, instant, found)
+            until = free_until(found) if free_until is not None else None
+            self.put(rules, key, instant, found, until)
         return found
 
-    def _memo(self, rules: RuleSet) -> dict[object, tuple[datetime, datetime]]:
+    def _memo(self, rules: RuleSet) -> dict[object, tuple[datetime, datetime, datetime]]:
         return self._searches.of(rules)
 
 

@@ -62,7 +62,9 @@ class RestrictedDaysCheck:
             # and the search restarts where a consent starts or stops lifting.
             return self._search(ctx, instant, changes)
         key = (ctx.candidates, *_rows.kind(ctx))
-        return self._earliest.through(ctx.rules, key, instant, lambda: self._search(ctx, instant))
+        return self._earliest.through(
+            ctx.rules, key, instant, lambda: self._search(ctx, instant), partial(_day_ends, ctx)
+        )
 
     def _search(
         self, ctx: CheckContext, instant: datetime, changes: tuple[datetime, ...] = ()
@@ -106,6 +108,16 @@ class RestrictedDaysCheck:
                     continue
             out.append((rule, why))
         return out
+
+
+def _day_ends(ctx: CheckContext, found: datetime) -> datetime:
+    """The first local midnight after ``found`` in any candidate's zone, in UTC.
+
+    Bans cover whole local days: an instant free of them in every zone stays free until then.
+    """
+    return min(
+        _rows.midnight_after(found.astimezone(zone(c.tz)).date(), c.tz) for c in ctx.candidates
+    )
 
 
 def _why(rule: RestrictedDayRule, day: date) -> str | None:

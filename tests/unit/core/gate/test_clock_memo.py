@@ -99,3 +99,28 @@ def test_earliest_free_day_is_the_same_warm_or_fresh(context) -> None:
         ctx = context(RI, at)
         fresh = RestrictedDaysCheck().earliest(ctx, ctx.attempt.at)
         assert warm.earliest(ctx, ctx.attempt.at) == fresh == datetime.fromisoformat(want)
+
+
+def test_a_free_day_is_remembered_until_its_local_midnight_only(context) -> None:
+    """A Rhode Island Saturday is free until midnight; the Sunday after it is not."""
+    warm = RestrictedDaysCheck()
+    asks = [
+        "2026-05-02T10:00:00-04:00",  # a Saturday: free, remembered until midnight
+        "2026-05-02T23:59:00-04:00",  # the same day: itself
+        "2026-05-03T01:00:00-04:00",  # the Sunday after: banned, Monday's midnight
+        "2026-05-02T12:00:00+00:00",  # the Saturday again, in UTC: itself
+        "2026-05-04T00:00:00-04:00",  # Monday: free
+    ]
+    expected = [
+        "2026-05-02T10:00:00-04:00",
+        "2026-05-02T23:59:00-04:00",
+        "2026-05-04T00:00:00-04:00",
+        "2026-05-02T12:00:00+00:00",
+        "2026-05-04T00:00:00-04:00",
+    ]
+    for at, want in zip(asks, expected, strict=True):
+        ctx = context(RI, at)
+        fresh = RestrictedDaysCheck().earliest(ctx, ctx.attempt.at)
+        found = warm.earliest(ctx, ctx.attempt.at)
+        assert found == fresh == datetime.fromisoformat(want)
+        assert found is not None and found.utcoffset() == ctx.attempt.at.utcoffset()
