@@ -171,9 +171,16 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _stop_with(parent: int) -> None:
-    """Have the kernel send SIGTERM when ``parent`` dies; stop now if it already has."""
+    """Have the kernel send SIGTERM when ``parent`` dies; stop now if it already has.
+
+    Linux only (``prctl``), as these workers are; elsewhere the check that the parent still
+    lives is all there is.
+    """
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+    prctl = getattr(libc, "prctl", None)
+    if prctl is None:
+        logger.warning("cannot ask to stop with the supervisor: no prctl on this system")
+    elif prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
         errno = ctypes.get_errno()
         logger.warning("cannot ask to stop with the supervisor: %s", os.strerror(errno))
     if os.getppid() != parent:  # it died before the request above took effect
