@@ -26,39 +26,26 @@ SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 
 
 def main() -> int:
-    """Write every snapshot that changed; report how many."""
-    SNAPSHOTS.mkdir(parents=True, exist_ok=True)
-    files = snapshot_files(load_rule_set())
-    changed = 0
-    for stale in sorted({p.name for p in SNAPSHOTS.glob("*.json")} - set(files)):
-        (SNAPSHOTS / stale).unlink()
-        changed += 1
-    for name, text in files.items():
-        path = SNAPSHOTS / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            changed += 1
-    sys.stdout.write(f"{len(files)} snapshots, {changed} written or removed, in {SNAPSHOTS}\n")
-    return write_decision_tables()
-
-
-def write_decision_tables() -> int:
-    """Write every decision table that changed (``tests/rules/decision_table.py``)."""
-    DECISIONS.mkdir(parents=True, exist_ok=True)
-    files = tables(load_plan(NUMBERING_CACHE), load_rule_set())
-    changed = 0
-    for stale in sorted({p.name for p in DECISIONS.glob("*.txt")} - set(files)):
-        (DECISIONS / stale).unlink()
-        changed += 1
-    for name, text in files.items():
-        path = DECISIONS / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            changed += 1
-    sys.stdout.write(
-        f"{len(files)} decision tables, {changed} written or removed, in {DECISIONS}\n"
-    )
+    """Write every snapshot and decision table that changed; report how many."""
+    rules = load_rule_set()
+    _write(SNAPSHOTS, "*.json", snapshot_files(rules), "snapshots")
+    _write(DECISIONS, "*.txt", tables(load_plan(NUMBERING_CACHE), rules), "decision tables")
     return 0
+
+
+def _write(directory: Path, pattern: str, files: dict[str, str], what: str) -> None:
+    """Make ``directory`` hold exactly ``files`` (name -> text), touching only what changed."""
+    directory.mkdir(parents=True, exist_ok=True)
+    changed = 0
+    for stale in sorted({p.name for p in directory.glob(pattern)} - set(files)):
+        (directory / stale).unlink()
+        changed += 1
+    for name, text in files.items():
+        path = directory / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            changed += 1
+    sys.stdout.write(f"{len(files)} {what}, {changed} written or removed, in {directory}\n")
 
 
 if __name__ == "__main__":
