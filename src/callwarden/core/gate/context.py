@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from callwarden.core.decision import JurisdictionCandidate
@@ -51,10 +50,6 @@ class SellerPolicy:
 
     litigator_blocks: bool = True
     exempt_lists: Mapping[str, str] = field(default_factory=dict)  # list name -> reason
-
-
-#: The policy of a seller that configured nothing (shared: its mapping is read-only).
-DEFAULT_POLICY = SellerPolicy(exempt_lists=MappingProxyType({}))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

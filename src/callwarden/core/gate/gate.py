@@ -28,7 +28,7 @@ from callwarden.core.gate.check import (
     first_agreed,
     zone,
 )
-from callwarden.core.gate.context import DEFAULT_POLICY, CheckContext, Facts, SellerPolicy
+from callwarden.core.gate.context import CheckContext, Facts, SellerPolicy
 from callwarden.core.gate.needs import FactNeeds, NeedsFinder
 from callwarden.core.gate.numbering import NumberingPlan, e164, normalize
 from callwarden.core.rules.ruleset import RuleSet
@@ -91,7 +91,7 @@ class Gate:
             candidates=candidates,
             rules=self.rules,
             facts=_relevant(facts, candidates),
-            policy=policy or DEFAULT_POLICY,
+            policy=policy or SellerPolicy(),
             local_times=tuple(attempt.at.astimezone(zone(c.tz)) for c in candidates),
         )
 
@@ -154,7 +154,7 @@ class Gate:
         ctx = replace(
             base,
             facts=_relevant(facts, base.candidates),
-            policy=policy or DEFAULT_POLICY,
+            policy=policy or SellerPolicy(),
         )
         return self._decide(ctx)
 

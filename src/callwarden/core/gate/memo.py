@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from callwarden.core.decision import Decision
 from callwarden.core.gate import _rows
 from callwarden.core.gate._consents import settled_kinds
-from callwarden.core.gate.context import DEFAULT_POLICY, CheckContext, Facts, SellerPolicy
+from callwarden.core.gate.context import CheckContext, Facts, SellerPolicy
 from callwarden.core.gate.frequency import history_is_inert
 from callwarden.core.gate.gate import Gate, Prepared, relevant_hits
 from callwarden.core.gate.numbering import e164
@@ -107,7 +107,7 @@ class DecisionMemo:
         ``again`` says the caller will ask about this prepared attempt again (a batch's group):
         its part of the key is then remembered for it.
         """
-        key = self._key(prepared, facts, policy or DEFAULT_POLICY, again=again)
+        key = self._key(prepared, facts, policy or SellerPolicy(), again=again)
         if key is None:
             return self.gate.decide_prepared(prepared, facts, policy), False
         found = self._decisions.get(key)
