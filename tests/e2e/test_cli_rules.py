@@ -189,3 +189,78 @@ def test_validate_refuses_a_broken_file(
     assert code == 2
     assert "field: windows.0.end" in err
     assert "rule: ACME-BROKEN" in err
+
+
+def _cell(body: dict[str, object], at: str, kind: str, facts: str) -> dict[str, object]:
+    decisions = body["decisions"]
+    assert isinstance(decisions, list)
+    [found] = [d for d in decisions if (d["at"], d["kind"], d["facts"]) == (at, kind, facts)]
+    return found  # type: ignore[no-any-return]
+
+
+def test_decisions_show_what_the_rules_answer_in_a_state(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Utah's grid: a Sunday ban that written consent lifts; the national list blocks."""
+    code, out, err = run_main(
+        monkeypatch, capsys, "rules", "decisions", "ut", "--week-of", "2026-04-17", "--json"
+    )
+    assert code == 0, err
+    body = json.loads(out)
+    assert body["phone_e164"] == "+18012345678"
+    assert len(body["decisions"]) == 9 * 4 * 3
+    sunday = "2026-04-19T12:30:00-06:00"
+    banned = _cell(body, sunday, "live call", "no facts")
+    assert not banned["allowed"]
+    assert [r["rule"] for r in banned["reasons"]] == ["US-UT-SUNDAY-BAN"]
+    assert banned["next_allowed_at"] == "2026-04-20T08:00:00-06:00"
+    assert _cell(body, sunday, "live call", "written consent")["allowed"]
+    listed = _cell(body, "2026-04-15T12:00:00-06:00", "live call", "on lists")
+    assert [r["code"] for r in listed["reasons"]] == ["DNC_NATIONAL"]
+    thanksgiving = _cell(body, "2026-11-26T12:00:00-07:00", "live call", "no facts")
+    assert [r["rule"] for r in thanksgiving["reasons"]] == ["US-UT-HOLIDAY-BAN"]
+
+
+def test_decisions_include_a_sellers_overrides(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A stricter quiet-hours row of the seller's shows in the grid it prints."""
+    overrides = tmp_path / "acme"
+    overrides.mkdir()
+    (overrides / "calling_windows.toml").write_text(
+        '[[rule]]\nid = "ACME-QUIET-HOURS"\njurisdiction = "US"\neffective_from = 2026-01-01\n'
+        'citation = "ACME telemarketing policy 4.2"\npurposes = ["telemarketing"]\n'
+        'windows = [{ days = ["mon", "tue", "wed", "thu", "fri"], start = "10:00",'
+        ' end = "18:00" }]\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CALLWARDEN_RULES_OVERRIDES", json.dumps([str(overrides)]))
+    code, out, err = run_main(
+        monkeypatch, capsys, "rules", "decisions", "TX", "--week-of", "2026-04-15"
+    )
+    assert code == 0, err
+    evening = [line for line in out.splitlines() if line.startswith("Wed 2026-04-15 20:30")]
+    assert evening
+    assert all("ACME-QUIET-HOURS" in line for line in evening if "| debt collection |" not in line)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ZZ"], "not a two-letter code of a state"),
+        (["US"], "decisions are per state"),
+        (["UT", "--phone", "212-234-5678"], "is a number of NY, not of UT"),
+        (["UT", "--phone", "12"], "--phone: expected 10 digits"),
+        (["UT", "--week-of", "2026-02-30"], "--week-of '2026-02-30' is not a date"),
+    ],
+)
+def test_decisions_refuse_bad_input(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    code, out, err = run_main(monkeypatch, capsys, "rules", "decisions", *args)
+    assert code == 2
+    assert message in err
+    assert out == ""

@@ -9,10 +9,11 @@ from __future__ import annotations
 import difflib
 
 import pytest
-from tests.rules.decision_table import AREA_CODES, DECISIONS, tables
+from tests.rules.decision_table import DECISIONS, tables
 
 from callwarden.core.gate.numbering import US_STATES, NumberingPlan
 from callwarden.core.rules.ruleset import RuleSet
+from callwarden.services.decision_grid import AREA_CODES
 
 NAMES = sorted(f"US-{s}.txt" for s in US_STATES)
 

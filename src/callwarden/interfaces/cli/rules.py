@@ -1,9 +1,10 @@
-"""``callwarden rules list|show|validate``: read and check the versioned rule data.
+"""``callwarden rules list|show|validate|decisions``: read and check the versioned rule data.
 
 ``list`` and ``show`` render the rule set the gate uses (shipped data plus configured
 overrides) as a table or JSON; ``validate`` loads the shipped data, or a compliance officer's
 override directory layered on it, and exits 0 with a summary or 2 with the file, rule and
-field of the first problem.
+field of the first problem; ``decisions`` prints what the rules answer in a state for a fixed
+grid of attempts (``services.decision_grid``).
 """
 
 from __future__ import annotations
@@ -110,6 +111,40 @@ def validate(
         typer.echo(f"  override directory {directory} layered on the shipped rules")
 
 
+@app.command("decisions")
+def decisions(
+    state: Annotated[str, typer.Argument(help="two-letter state code, e.g. TX")],
+    week_of: Annotated[
+        str | None,
+        typer.Option("--week-of", help="a day of the week to decide (YYYY-MM-DD; default: today)"),
+    ] = None,
+    phone: Annotated[
+        str | None,
+        typer.Option("--phone", help="a number of the state (default: one of its area codes)"),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What the rules answer in a state for a fixed grid of attempts, every list fresh.
+
+    The week's Wednesday (07:30 to 21:30) and Sunday (10:00, 12:30) and the year's
+    Thanksgiving and Christmas Day at noon, local time; a live telemarketing call, a
+    prerecorded call to a landline, an autodialed text to a wireless number and a
+    debt-collection call; with no facts, with the seller's written consent, and on the
+    national and state lists. Overrides included: review what your rules change.
+    """
+    from callwarden.services.decision_grid import grid  # noqa: PLC0415 - this command only
+
+    code = _jurisdiction(state).removeprefix("US-")
+    if code == "US":
+        raise InvalidInput("decisions are per state: give a two-letter state code such as TX")
+    day = _day(week_of, option="--week-of") or datetime.now(UTC).date()
+    found = grid(bootstrap().gate, code, week_of=day, phone=phone)
+    if as_json:
+        typer.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+        return
+    typer.echo(found.text(), nl=False)
+
+
 def _jurisdiction(text: str) -> str:
     code = text.strip().upper()
     if code == "US":
@@ -120,13 +155,13 @@ def _jurisdiction(text: str) -> str:
     return f"US-{code}"
 
 
-def _day(text: str | None) -> date | None:
+def _day(text: str | None, option: str = "--on") -> date | None:
     if text is None:
         return None
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise InvalidInput(f"--on {text[:20]!r} is not a date YYYY-MM-DD") from exc
+        raise InvalidInput(f"{option} {text[:20]!r} is not a date YYYY-MM-DD") from exc
 
 
 def _table(title: str, *, with_scope: bool) -> Table:

@@ -32,7 +32,9 @@ This page lists every rule the pre-contact gate applies: the federal rules and t
 fifty states and DC, each with its citation, effective dates, confidence and notes. The rules
 are data, not code: one TOML file per rule family under `src/callwarden/ruledata/`, read and
 validated by `callwarden.storage.rule_files`. `callwarden rules list`, `callwarden rules show
-TX` and `callwarden rules validate [DIR]` show and check the same data.
+TX` and `callwarden rules validate [DIR]` show and check the same data; `callwarden rules
+decisions TX [--week-of DAY]` prints what the rules answer in a state for the fixed grid of
+attempts described under "Reviewing a change of the data", overrides included.
 
 **Not legal advice.** The data records what our sources say and how sure they are.
 
@@ -110,8 +112,11 @@ for a fixed grid: a number of the state at nine local instants (a Wednesday from
 21:30, a Sunday morning and afternoon, Thanksgiving and Christmas Day at noon), four kinds of
 attempt (a live telemarketing call, a prerecorded call to a landline, an autodialed text to a
 wireless number, a debt-collection call) and three sets of facts (none, written consent, on
-the national and state lists). A change of the data that changes an answer fails these tests
-until `make snapshot` writes them again; the diff is the change to review.
+the national and state lists), every list counted as freshly imported. A change of the data
+that changes an answer fails these tests until `make snapshot` writes them again; the diff is
+the change to review. A compliance officer sees the same grid for any week, with the
+configured overrides, with `callwarden rules decisions STATE --week-of DAY` (`--json` for the
+whole decisions, `--phone` for another number of the state).
 
 ## Overrides: stricter, never weaker
 
