@@ -94,3 +94,48 @@ def test_bad_queries_are_refused_in_the_envelope(
     response = get(url)
     assert response.status_code == status
     assert_envelope(response.json(), code)
+
+
+def test_rows_carry_their_own_fields_only(get: Any) -> None:
+    """What a row derives from its fields (a window per weekday) is not repeated in the JSON."""
+    [nebraska] = get("/v1/rules?family=calling_windows&jurisdiction=US-NE").json()["rules"][:1]
+    assert "by_weekday" not in nebraska
+    assert "holiday_window" not in nebraska
+    holiday = get("/v1/rules/NE?family=calling_windows").json()["rules"]
+    [row] = [r for r in holiday if r["id"] == "US-NE-PRERECORDED-HOLIDAY-WINDOW"]
+    assert row["holiday_calendar"] == "US-NE"
+    assert row["windows"] == [
+        {"days": [], "start": "13:00:00", "end": "21:00:00", "holidays": True}
+    ]
+
+
+def test_a_states_decision_grid(get: Any) -> None:
+    """Nebraska's grid: prerecorded calls wait for 13:00 on Thanksgiving, with consent too."""
+    body = get("/v1/rules/ne/decisions?week_of=2026-04-15").json()
+    assert body["state"] == "NE"
+    assert body["week_of"] == "2026-04-15"
+    assert len(body["decisions"]) == 108
+    [cell] = [
+        d
+        for d in body["decisions"]
+        if d["at"] == "2026-11-26T12:00:00-06:00"
+        and (d["kind"], d["facts"]) == ("prerecorded", "written consent")
+    ]
+    assert [r["rule"] for r in cell["reasons"]] == ["US-NE-PRERECORDED-HOLIDAY-WINDOW"]
+    assert cell["next_allowed_at"] == "2026-11-26T13:00:00-06:00"
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/v1/rules/zz/decisions", 422),
+        ("/v1/rules/ut/decisions?phone=2122345678", 422),
+        ("/v1/rules/ut/decisions?week_of=2026-02-30", 422),
+        ("/v1/rules/ut/decisions?phone=" + "1" * 41, 422),
+        ("/v1/rules/texas/decisions", 422),
+    ],
+)
+def test_a_bad_grid_request_is_refused(get: Any, url: str, status: int) -> None:
+    response = get(url)
+    assert response.status_code == status, response.text
+    assert_envelope(response.json(), "INVALID_INPUT")

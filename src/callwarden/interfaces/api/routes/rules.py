@@ -1,8 +1,9 @@
-"""``GET /v1/rules`` and ``GET /v1/rules/{state}``: the loaded rule set, row by row, as JSON.
+"""``GET /v1/rules``, ``/v1/rules/{state}``, ``/v1/rules/{state}/decisions``: rules as JSON.
 
 Any role may read (readonly and up). Each row carries its family, id, jurisdiction, effective
 dates, citation, confidence and the family's own fields, so a compliance officer can see exactly
-which rules the decisions cite.
+which rules the decisions cite; ``decisions`` is what those rules answer for a fixed grid of
+attempts in a state (``services.decision_grid``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from callwarden.core.rules.ruleset import RuleSet
-from callwarden.errors import NotFound
+from callwarden.errors import InvalidInput, NotFound
 from callwarden.interfaces.api.security import ANY_ROLE, require
 
 router = APIRouter(tags=["rules"], dependencies=[Depends(require(*ANY_ROLE))])
@@ -26,7 +27,8 @@ _NOT_FAMILIES = {"time_zones"}
 def _jsonable(value: Any) -> Any:
     """Rule values as JSON: dataclasses as objects, enums as values, sets sorted."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out: Any = {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        fields = (f for f in dataclasses.fields(value) if f.init)  # not what is derived
+        out: Any = {f.name: _jsonable(getattr(value, f.name)) for f in fields}
     elif isinstance(value, enum.Enum):
         out = value.value
     elif isinstance(value, date | time | datetime):
@@ -123,6 +125,37 @@ async def show_state(
     listing["state"] = code
     listing["time_zones"] = _jsonable(zones) if zones else None
     return listing
+
+
+@router.get("/rules/{state}/decisions")
+def decisions(
+    request: Request,
+    state: Annotated[str, Path(description="two-letter state", pattern=r"^[A-Za-z]{2}$")],
+    week_of: Annotated[
+        date | None, Query(description="a day of the week to decide (default: today)")
+    ] = None,
+    phone: Annotated[
+        str | None, Query(description="a number of the state (default: one of its own)")
+    ] = None,
+) -> dict[str, Any]:
+    """What the loaded rules answer in a state for a fixed grid of attempts, every list fresh.
+
+    The week's Wednesday (07:30-21:30) and Sunday (10:00, 12:30), the year's Thanksgiving and
+    Christmas Day at noon; a live telemarketing call, a prerecorded call to a landline, an
+    autodialed text to a wireless number, a debt-collection call; no facts, the seller's
+    written consent, on the national and state lists (``callwarden rules decisions``).
+    """
+    from callwarden.services.decision_grid import grid  # noqa: PLC0415 - this route only
+
+    if phone is not None and len(phone) > _PHONE_CHARS:
+        raise InvalidInput("phone: at most 40 characters", details={"field": "phone"})
+    cw = request.app.state.cw
+    day = week_of or cw.clock.now().date()
+    found = grid(cw.gate, state.upper(), week_of=day, phone=phone)
+    return {"rule_set": cw.rules.label, "week_of": day.isoformat(), **found.to_dict()}
+
+
+_PHONE_CHARS = 40
 
 
 def _known_family(rules: RuleSet, family: str | None) -> None:
