@@ -137,10 +137,8 @@ def test_validate_shipped_data(
     assert "calling_windows:" in out
 
 
-def test_validate_an_override_that_adds_a_stricter_rule(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    """A seller's stricter window layered on the shipped data validates."""
+def _acme_quiet_hours(tmp_path: Path) -> Path:
+    """An override directory with a seller's stricter weekday window (10:00-18:00)."""
     overrides = tmp_path / "acme"
     overrides.mkdir()
     (overrides / "calling_windows.toml").write_text(
@@ -150,6 +148,14 @@ def test_validate_an_override_that_adds_a_stricter_rule(
         ' end = "18:00" }]\n',
         encoding="utf-8",
     )
+    return overrides
+
+
+def test_validate_an_override_that_adds_a_stricter_rule(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A seller's stricter window layered on the shipped data validates."""
+    overrides = _acme_quiet_hours(tmp_path)
     code, out, err = run_main(monkeypatch, capsys, "rules", "validate", str(overrides))
     assert code == 0, err
     assert "+overrides" in out
@@ -225,15 +231,7 @@ def test_decisions_include_a_sellers_overrides(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """A stricter quiet-hours row of the seller's shows in the grid it prints."""
-    overrides = tmp_path / "acme"
-    overrides.mkdir()
-    (overrides / "calling_windows.toml").write_text(
-        '[[rule]]\nid = "ACME-QUIET-HOURS"\njurisdiction = "US"\neffective_from = 2026-01-01\n'
-        'citation = "ACME telemarketing policy 4.2"\npurposes = ["telemarketing"]\n'
-        'windows = [{ days = ["mon", "tue", "wed", "thu", "fri"], start = "10:00",'
-        ' end = "18:00" }]\n',
-        encoding="utf-8",
-    )
+    overrides = _acme_quiet_hours(tmp_path)
     monkeypatch.setenv("CALLWARDEN_RULES_OVERRIDES", json.dumps([str(overrides)]))
     code, out, err = run_main(
         monkeypatch, capsys, "rules", "decisions", "TX", "--week-of", "2026-04-15"
@@ -250,7 +248,7 @@ def test_decisions_include_a_sellers_overrides(
         (["ZZ"], "not a two-letter code of a state"),
         (["US"], "decisions are per state"),
         (["UT", "--phone", "212-234-5678"], "is a number of NY, not of UT"),
-        (["UT", "--phone", "12"], "--phone: expected 10 digits"),
+        (["UT", "--phone", "12"], "phone '12': expected 10 digits"),
         (["UT", "--week-of", "2026-02-30"], "--week-of '2026-02-30' is not a date"),
     ],
 )

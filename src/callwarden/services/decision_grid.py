@@ -146,8 +146,8 @@ def state_number(plan: NumberingPlan, state: str, phone: str | None = None) -> i
     else:
         try:
             number = normalize(phone)
-        except InvalidPhoneNumber as exc:
-            raise InvalidInput(f"--phone: {exc}") from exc
+        except InvalidPhoneNumber as exc:  # it bounds the text's length too
+            raise InvalidInput(f"phone {phone[:20]!r}: {exc}", details={"field": "phone"}) from exc
     placed = plan.lookup(number)[0] if plan.is_valid(number) else None
     if placed != state:
         where = f"a number of {placed}" if placed else "not a valid number of a state"

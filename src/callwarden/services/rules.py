@@ -181,8 +181,8 @@ def describe(family: str, row: Any) -> str:
 
 
 def _window_text(row: Any) -> str:
-    weekdays = [w for w in row.windows if w.days]
-    text = "calls only " + windows_text(weekdays) if weekdays else ""
+    weekdays = windows_text(row.windows)
+    text = f"calls only {weekdays}" if weekdays else ""
     if weekdays and row.standard_time:
         text += " standard time (an hour later on the clock during daylight saving time)"
     on_holidays = row.holiday_window
@@ -226,11 +226,8 @@ def _reassigned_text(_row: Any) -> str:
 
 def windows_text(windows: Iterable[DayWindow]) -> str:
     """``Mon-Sat 09:00-21:00; Sun 12:00-21:00`` (the weekdays each window names)."""
-    parts = [
-        f"{days_text(w.days)} {w.start:%H:%M}-{w.end:%H:%M}"
-        for w in sorted(windows, key=lambda w: min(w.days, default=len(DAY_NAMES)))
-        if w.days
-    ]
+    named = sorted((w for w in windows if w.days), key=lambda w: min(w.days))
+    parts = [f"{days_text(w.days)} {w.start:%H:%M}-{w.end:%H:%M}" for w in named]
     return "; ".join(parts)
 
 
@@ -263,14 +260,15 @@ def kinds_text(kinds: Iterable[ConsentKind], joiner: str) -> str:
 
 def _restricted_text(row: Any) -> str:
     parts = [days_text(row.weekdays)] if row.weekdays else []
-    if row.holiday_calendar is not None or row.fixed_holidays:
-        parts.append(holidays_text(row))
+    holidays = holidays_text(row)
+    if holidays:
+        parts.append(holidays)
     text = "no calls on " + " and ".join(parts)
     return text + _UNLESS_CONSENT if row.unless_consent else text
 
 
 def holidays_text(row: Any) -> str:
-    """A row's holidays: ``holidays of the US-PA calendar and Flag Day (June 14)``."""
+    """A row's holidays: ``holidays of the US-PA calendar and Flag Day (June 14)``; or ``""``."""
     parts = []
     if row.holiday_calendar is not None:
         names = f" ({', '.join(row.holiday_names)})" if row.holiday_names else ""

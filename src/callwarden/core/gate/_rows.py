@@ -120,11 +120,7 @@ class Liftable:
             rows = getattr(ctx.rules, self.family)
             lifting = frozenset(r.meta.state for r in rows if r.unless_consent)
             self._lifting = (ctx.rules, lifting)
-        if not lifting:
-            return False
-        if None in lifting:
-            return True
-        return any(cand.state in lifting for cand in ctx.candidates)
+        return None in lifting or any(c.state in lifting for c in ctx.candidates)
 
 
 def places_key(ctx: CheckContext) -> tuple[object, ...]:
@@ -178,18 +174,22 @@ def rows_until(ctx: CheckContext) -> datetime:
     known = ctx.memo.get(_ROWS_UNTIL)
     if known is not None:
         return known  # type: ignore[return-value]
-    found = utc(ctx.attempt.at)
-    for i, (cand, local) in enumerate(
-        zip(ctx.candidates, ctx.locals_at(ctx.attempt.at), strict=True)
-    ):
-        midnight = midnight_after(local.date(), cand.tz)
-        found = midnight if i == 0 else min(found, midnight)
+    found = next_midnight(ctx, ctx.attempt.at)
     ctx.memo[_ROWS_UNTIL] = found
     return found
 
 
+def next_midnight(ctx: CheckContext, instant: datetime) -> datetime:
+    """The first local midnight after ``instant`` in any candidate's zone, in UTC.
+
+    ``instant`` itself (in UTC) when there is no candidate.
+    """
+    pairs = zip(ctx.candidates, ctx.locals_at(instant), strict=True)
+    return min((_midnight_after(local.date(), c.tz) for c, local in pairs), default=utc(instant))
+
+
 @lru_cache(maxsize=4096)
-def midnight_after(day: date, tz: str) -> datetime:
+def _midnight_after(day: date, tz: str) -> datetime:
     """The local midnight that ends ``day`` in ``tz``, in UTC."""
     return local_midnight(day + _DAY, tz)
 

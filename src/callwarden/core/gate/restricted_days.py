@@ -62,8 +62,13 @@ class RestrictedDaysCheck:
             # and the search restarts where a consent starts or stops lifting.
             return self._search(ctx, instant, changes)
         key = (ctx.candidates, *_rows.kind(ctx))
+        # Bans cover whole local days: a free instant stays free until a local midnight.
         return self._earliest.through(
-            ctx.rules, key, instant, lambda: self._search(ctx, instant), partial(_day_ends, ctx)
+            ctx.rules,
+            key,
+            instant,
+            lambda: self._search(ctx, instant),
+            partial(_rows.next_midnight, ctx),
         )
 
     def _search(
@@ -108,16 +113,6 @@ class RestrictedDaysCheck:
                     continue
             out.append((rule, why))
         return out
-
-
-def _day_ends(ctx: CheckContext, found: datetime) -> datetime:
-    """The first local midnight after ``found`` in any candidate's zone, in UTC.
-
-    Bans cover whole local days: an instant free of them in every zone stays free until then.
-    """
-    return min(
-        _rows.midnight_after(found.astimezone(zone(c.tz)).date(), c.tz) for c in ctx.candidates
-    )
 
 
 def _why(rule: RestrictedDayRule, day: date) -> str | None:

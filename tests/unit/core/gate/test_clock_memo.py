@@ -29,27 +29,35 @@ RI = "4012345678"  # Providence
 
 def test_earliest_open_instant_is_the_same_warm_or_fresh(context) -> None:
     """Asked late, then inside the closed night, then earlier in the open day before."""
-    warm = CallingHoursCheck()
-    asks = [
-        "2026-07-07T23:00:00-04:00",  # closed: opens 08:00 tomorrow
-        "2026-07-08T07:00:00-04:00",  # inside that night: the same answer
-        "2026-07-07T12:00:00-04:00",  # before the night, open: itself
-        "2026-07-07T07:00:00-04:00",  # before the night, closed: 08:00 that day
-        "2026-07-08T08:00:00-04:00",  # the opening itself
-        "2026-07-08T21:30:00-04:00",  # after it, closed again: 08:00 the day after
-    ]
-    expected = [
-        "2026-07-08T08:00:00-04:00",
-        "2026-07-08T08:00:00-04:00",
-        "2026-07-07T12:00:00-04:00",
-        "2026-07-07T08:00:00-04:00",
-        "2026-07-08T08:00:00-04:00",
-        "2026-07-09T08:00:00-04:00",
-    ]
-    for at, want in zip(asks, expected, strict=True):
-        ctx = context(NY, at)
-        fresh = CallingHoursCheck().earliest(ctx, ctx.attempt.at)
-        assert warm.earliest(ctx, ctx.attempt.at) == fresh == datetime.fromisoformat(want)
+    _same_warm_or_fresh(
+        context,
+        CallingHoursCheck,
+        NY,
+        [
+            ("2026-07-07T23:00:00-04:00", "2026-07-08T08:00:00-04:00"),  # closed: opens 08:00
+            ("2026-07-08T07:00:00-04:00", "2026-07-08T08:00:00-04:00"),  # that night: the same
+            ("2026-07-07T12:00:00-04:00", "2026-07-07T12:00:00-04:00"),  # open before: itself
+            ("2026-07-07T07:00:00-04:00", "2026-07-07T08:00:00-04:00"),  # closed before: 08:00
+            ("2026-07-08T08:00:00-04:00", "2026-07-08T08:00:00-04:00"),  # the opening itself
+            ("2026-07-08T21:30:00-04:00", "2026-07-09T08:00:00-04:00"),  # closed again
+        ],
+    )
+
+
+def _same_warm_or_fresh(
+    context, check_type: type[CallingHoursCheck | RestrictedDaysCheck], phone: str, asks
+) -> None:
+    """Each (asked, wanted) pair, asked in order of one check and of a fresh one each time.
+
+    The answers agree with the wanted instant and are written in the asking instant's offset.
+    """
+    warm = check_type()
+    for at, want in asks:
+        ctx = context(phone, at)
+        fresh = check_type().earliest(ctx, ctx.attempt.at)
+        found = warm.earliest(ctx, ctx.attempt.at)
+        assert found == fresh == datetime.fromisoformat(want)
+        assert found is not None and found.utcoffset() == ctx.attempt.at.utcoffset()
 
 
 def test_the_search_answers_in_the_asking_instants_offset(context) -> None:
@@ -88,39 +96,30 @@ def test_rows_of_the_next_local_day_are_read_for_it(plan: NumberingPlan, tmp_pat
 
 def test_earliest_free_day_is_the_same_warm_or_fresh(context) -> None:
     """Rhode Island bans Sundays: asked on the Sunday, then on the Saturday before it."""
-    warm = RestrictedDaysCheck()
-    asks = [
-        ("2026-07-12T10:00:00-04:00", "2026-07-13T00:00:00-04:00"),  # Sunday: Monday 00:00
-        ("2026-07-12T23:59:00-04:00", "2026-07-13T00:00:00-04:00"),  # later that Sunday
-        ("2026-07-11T12:00:00-04:00", "2026-07-11T12:00:00-04:00"),  # the Saturday: itself
-        ("2026-07-13T09:00:00-04:00", "2026-07-13T09:00:00-04:00"),  # the Monday: itself
-    ]
-    for at, want in asks:
-        ctx = context(RI, at)
-        fresh = RestrictedDaysCheck().earliest(ctx, ctx.attempt.at)
-        assert warm.earliest(ctx, ctx.attempt.at) == fresh == datetime.fromisoformat(want)
+    _same_warm_or_fresh(
+        context,
+        RestrictedDaysCheck,
+        RI,
+        [
+            ("2026-07-12T10:00:00-04:00", "2026-07-13T00:00:00-04:00"),  # Sunday: Monday 00:00
+            ("2026-07-12T23:59:00-04:00", "2026-07-13T00:00:00-04:00"),  # later that Sunday
+            ("2026-07-11T12:00:00-04:00", "2026-07-11T12:00:00-04:00"),  # the Saturday: itself
+            ("2026-07-13T09:00:00-04:00", "2026-07-13T09:00:00-04:00"),  # the Monday: itself
+        ],
+    )
 
 
 def test_a_free_day_is_remembered_until_its_local_midnight_only(context) -> None:
     """A Rhode Island Saturday is free until midnight; the Sunday after it is not."""
-    warm = RestrictedDaysCheck()
-    asks = [
-        "2026-05-02T10:00:00-04:00",  # a Saturday: free, remembered until midnight
-        "2026-05-02T23:59:00-04:00",  # the same day: itself
-        "2026-05-03T01:00:00-04:00",  # the Sunday after: banned, Monday's midnight
-        "2026-05-02T12:00:00+00:00",  # the Saturday again, in UTC: itself
-        "2026-05-04T00:00:00-04:00",  # Monday: free
-    ]
-    expected = [
-        "2026-05-02T10:00:00-04:00",
-        "2026-05-02T23:59:00-04:00",
-        "2026-05-04T00:00:00-04:00",
-        "2026-05-02T12:00:00+00:00",
-        "2026-05-04T00:00:00-04:00",
-    ]
-    for at, want in zip(asks, expected, strict=True):
-        ctx = context(RI, at)
-        fresh = RestrictedDaysCheck().earliest(ctx, ctx.attempt.at)
-        found = warm.earliest(ctx, ctx.attempt.at)
-        assert found == fresh == datetime.fromisoformat(want)
-        assert found is not None and found.utcoffset() == ctx.attempt.at.utcoffset()
+    _same_warm_or_fresh(
+        context,
+        RestrictedDaysCheck,
+        RI,
+        [
+            ("2026-05-02T10:00:00-04:00", "2026-05-02T10:00:00-04:00"),  # Saturday: remembered
+            ("2026-05-02T23:59:00-04:00", "2026-05-02T23:59:00-04:00"),  # the same day: itself
+            ("2026-05-03T01:00:00-04:00", "2026-05-04T00:00:00-04:00"),  # Sunday: banned
+            ("2026-05-02T12:00:00+00:00", "2026-05-02T12:00:00+00:00"),  # Saturday, in UTC
+            ("2026-05-04T00:00:00-04:00", "2026-05-04T00:00:00-04:00"),  # Monday: free
+        ],
+    )
